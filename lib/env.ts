@@ -1,0 +1,82 @@
+import 'server-only';
+import { z } from 'zod';
+import { LOCAL_DEFAULTS } from './local-defaults';
+
+// The one place that reads process.env. Parsed once, on first use rather than at import,
+// because `next build` imports route modules without any runtime configuration.
+
+const positiveInt = z.coerce.number().int().positive();
+
+/** A PEM given inline (literal newlines or `\n` escapes, as env files often hold them). */
+const pemText = z
+  .string()
+  .transform((value) => value.replace(/\\n/g, '\n').trim())
+  .refine((value) => value.startsWith('-----BEGIN '), 'must be a PEM block (-----BEGIN …)');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+
+  /** Public origin of this app, used to build absolute URLs. */
+  APP_BASE_URL: z.url().default(LOCAL_DEFAULTS.appBaseUrl),
+  /** Signs the account cookie (HMAC-SHA256). At least 32 characters. */
+  SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters'),
+
+  DATABASE_URL: z.url().default(LOCAL_DEFAULTS.databaseUrl),
+  DATABASE_POOL_SIZE: positiveInt.default(10),
+
+  UPSTASH_REDIS_REST_URL: z.url().default(LOCAL_DEFAULTS.upstashUrl),
+  UPSTASH_REDIS_REST_TOKEN: z.string().min(1).default(LOCAL_DEFAULTS.upstashToken),
+
+  WECHATPAY_BASE_URL: z.url().default('https://api.mch.weixin.qq.com'),
+  WECHATPAY_MCHID: z.string().min(1).max(32),
+  WECHATPAY_APPID: z.string().min(1).max(32),
+  /** Serial number of the merchant API certificate (apiclient_cert.pem). */
+  WECHATPAY_MERCHANT_SERIAL_NO: z.string().min(1),
+  /** Merchant API private key (apiclient_key.pem): inline PEM or a file path. */
+  WECHATPAY_MERCHANT_PRIVATE_KEY: pemText.optional(),
+  WECHATPAY_MERCHANT_PRIVATE_KEY_FILE: z.string().min(1).optional(),
+  /** WeChat Pay public key and its id (PUB_KEY_ID_…): inline PEM or a file path. */
+  WECHATPAY_PUBLIC_KEY_ID: z.string().startsWith('PUB_KEY_ID_').optional(),
+  WECHATPAY_PUBLIC_KEY: pemText.optional(),
+  WECHATPAY_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+  /** Platform certificates (one or more PEM certificates), for merchants not yet on the public key. */
+  WECHATPAY_PLATFORM_CERTIFICATES: pemText.optional(),
+  WECHATPAY_PLATFORM_CERTIFICATES_FILE: z.string().min(1).optional(),
+  /** APIv3 key: exactly 32 bytes, decrypts notifications. */
+  WECHATPAY_APIV3_KEY: z.string().refine((v) => Buffer.byteLength(v) === 32, 'must be exactly 32 bytes'),
+  /** Where WeChat Pay sends payment notifications (https in production). */
+  WECHATPAY_NOTIFY_URL: z.url().default(LOCAL_DEFAULTS.notifyUrl),
+  /** Timeout for one call to WeChat Pay. */
+  WECHATPAY_TIMEOUT_MS: positiveInt.default(10_000),
+
+  /** Largest recharge in fen (default ¥50,000). */
+  RECHARGE_MAX_FEN: positiveInt.default(5_000_000),
+  /** How long a QR code stays payable (`time_expire`). */
+  ORDER_TTL_SECONDS: positiveInt.default(600),
+  /** How often the page polls the status route. */
+  STATUS_POLL_INTERVAL_MS: positiveInt.default(2_000),
+  /** Age after which a non-final order is queried at WeChat in the background. */
+  STATUS_QUERY_DELAY_MS: positiveInt.default(5_000),
+  /** How long the page waits for a final state before showing the timeout page. */
+  PAGE_TIMEOUT_MS: positiveInt.default(30_000),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+let parsed: Env | undefined;
+
+export function getEnv(): Env {
+  if (parsed) return parsed;
+  const result = envSchema.safeParse(process.env);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`Invalid environment configuration:\n${problems}\nSee .env.example.`);
+  }
+  parsed = result.data;
+  return parsed;
+}
+
+/** For tests that change process.env between cases. */
+export function resetEnvForTests(): void {
+  parsed = undefined;
+}
