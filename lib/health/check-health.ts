@@ -1,5 +1,6 @@
 import 'server-only';
-import { getDb } from '../db';
+import type { Redis } from '@upstash/redis';
+import { type Db, getDb } from '../db';
 import { getRedis } from '../redis';
 
 export type DependencyState = 'ok' | 'down';
@@ -13,10 +14,12 @@ export interface HealthReport {
 const CHECK_TIMEOUT_MS = 2_000;
 
 /** Probes each dependency with a trivial round trip, all at once, each bounded by a timeout. */
-export async function checkHealth(): Promise<HealthReport> {
+export async function checkHealth(
+  deps: { db?: Pick<Db, '$queryRaw'>; redis?: Pick<Redis, 'ping'> } = {},
+): Promise<HealthReport> {
   const [database, redis] = await Promise.all([
-    probe('database', () => getDb().$queryRaw`SELECT 1`),
-    probe('redis', () => getRedis().ping()),
+    probe('database', () => (deps.db ?? getDb()).$queryRaw`SELECT 1`),
+    probe('redis', () => (deps.redis ?? getRedis()).ping()),
   ]);
   const checks = { database, redis };
   const down = Object.entries(checks)

@@ -27,8 +27,10 @@ export async function startEmbeddedPostgres(options: {
     const db = await PGlite.create(join(options.dataDir, 'pgdata'));
     const server = new PGLiteSocketServer({ db, port: options.port, host, maxConnections: MAX_CONNECTIONS });
     await server.start();
+    // Port 0 asks for a free port; getServerConn() reports the one actually bound (host:port).
+    const boundPort = server.getServerConn().split(':').pop();
     return {
-      url: `postgresql://postgres@${host}:${options.port}/postgres`,
+      url: `postgresql://postgres@${host}:${boundPort}/postgres`,
       async close() {
         await server.stop();
         await db.close();

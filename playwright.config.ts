@@ -1,0 +1,64 @@
+import { defineConfig, devices } from '@playwright/test';
+
+// E2E runs the real stack (scripts/up.ts) on its own ports, so it can run beside `npm run up`.
+const APP_PORT = Number(process.env.E2E_APP_PORT ?? 3210);
+const SANDBOX_PORT = Number(process.env.E2E_SANDBOX_PORT ?? 3310);
+export const APP_URL = `http://127.0.0.1:${APP_PORT}`;
+export const SANDBOX_URL = `http://127.0.0.1:${SANDBOX_PORT}`;
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export default defineConfig({
+  testDir: './e2e',
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: Boolean(process.env.CI),
+  retries: 0,
+  timeout: 90_000,
+  reporter: process.env.CI ? [['list']] : [['list'], ['html', { open: 'never' }]],
+  use: {
+    baseURL: APP_URL,
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+  },
+  projects: [
+    {
+      name: 'chromium',
+      use: {
+        ...devices['Desktop Chrome'],
+        // Debian's Chromium: Playwright's own browser download is not possible offline.
+        launchOptions: {
+          executablePath: chromiumPath,
+          args: [
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-dev-shm-usage',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+            '--no-first-run',
+          ],
+        },
+      },
+    },
+  ],
+  webServer: {
+    command: 'npx tsx scripts/up.ts --no-build',
+    url: `${APP_URL}/api/health`,
+    timeout: 180_000,
+    reuseExistingServer: !process.env.CI,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: {
+      APP_PORT: String(APP_PORT),
+      LOCAL_DATA_DIR: '.data/e2e',
+      WECHATPAY_BASE_URL: SANDBOX_URL,
+      APP_BASE_URL: APP_URL,
+      WECHATPAY_NOTIFY_URL: `${APP_URL}/api/wechat-pay/notify`,
+      EMBEDDED_POSTGRES_PORT: String(APP_PORT + 51_000),
+      UPSTASH_LOCAL_PORT: String(APP_PORT + 5_000),
+    },
+  },
+});

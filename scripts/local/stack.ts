@@ -1,0 +1,138 @@
+// Starts whatever the app needs and isn't configured: an embedded PostgreSQL when DATABASE_URL is
+// unset, the local Upstash REST bridge when UPSTASH_REDIS_REST_URL is unset, and the WeChat Pay
+// sandbox when WECHATPAY_BASE_URL points at it. Migrations are applied either way. Returns the
+// environment the Next.js server should run with, and one close() that stops what was started.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { applyMigrations } from '../db/apply-migrations';
+import { LOCAL_DEFAULTS } from '../../lib/local-defaults';
+import { startSandbox } from '../../sandbox/server';
+import { startUpstashBridge } from '../upstash-local/bridge';
+import { startEmbeddedPostgres } from './embedded-postgres';
+
+export interface LocalStackOptions {
+  /** Environment to start from (process.env plus .env.local, usually). Not modified. */
+  env: NodeJS.ProcessEnv;
+  /** Folder for the embedded database's files. */
+  dataDir: string;
+  appPort?: number;
+  embeddedPostgresPort?: number;
+  upstashPort?: number;
+  sandboxPort?: number;
+  /** Divides the sandbox's notification retry delays (tests compress WeChat's 24 h schedule). */
+  sandboxTimeScale?: number;
+  log?: (message: string) => void;
+}
+
+export interface LocalStack {
+  env: Record<string, string>;
+  sandboxUrl?: string;
+  close(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? ((m: string) => console.log(m));
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(options.env)) if (value !== undefined) env[key] = value;
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((e) => log(`stop failed: ${String(e)}`));
+  };
+
+  try {
+    const appPort = options.appPort ?? 3000;
+    const appOrigin = `http://127.0.0.1:${appPort}`;
+    env.APP_BASE_URL ??= appOrigin;
+    env.WECHATPAY_NOTIFY_URL ??= `${appOrigin}/api/wechat-pay/notify`;
+
+    if (!env.DATABASE_URL) {
+      const db = await startEmbeddedPostgres({
+        dataDir: options.dataDir,
+        port: options.embeddedPostgresPort ?? LOCAL_DEFAULTS.embeddedPostgresPort,
+      });
+      closers.push(db.close);
+      env.DATABASE_URL = db.url;
+      log(`database: embedded PostgreSQL (PGlite) at ${db.url}, data in ${options.dataDir}`);
+    } else {
+      log(`database: ${redactUrl(env.DATABASE_URL)}`);
+    }
+    const { applied } = await applyMigrations(env.DATABASE_URL, { log });
+    log(`database: ${applied.length} migration(s) applied`);
+
+    if (!env.UPSTASH_REDIS_REST_URL) {
+      const bridge = await startUpstashBridge({
+        port: options.upstashPort ?? LOCAL_DEFAULTS.upstashPort,
+        token: env.UPSTASH_REDIS_REST_TOKEN ?? LOCAL_DEFAULTS.upstashToken,
+        redisUrl: env.REDIS_URL,
+        log,
+      });
+      closers.push(bridge.close);
+      env.UPSTASH_REDIS_REST_URL = bridge.url;
+      env.UPSTASH_REDIS_REST_TOKEN = bridge.token;
+      log(`redis: local Upstash REST bridge at ${bridge.url} (${bridge.backend})`);
+    } else {
+      log(`redis: Upstash REST at ${env.UPSTASH_REDIS_REST_URL}`);
+    }
+
+    let sandboxUrl: string | undefined;
+    if (wantsLocalSandbox(env)) {
+      const sandbox = await startSandbox({
+        port: options.sandboxPort ?? portOf(required(env, 'WECHATPAY_BASE_URL')),
+        mchid: required(env, 'WECHATPAY_MCHID'),
+        appid: required(env, 'WECHATPAY_APPID'),
+        merchantSerialNo: required(env, 'WECHATPAY_MERCHANT_SERIAL_NO'),
+        merchantPublicKeyPem: readKey(env, 'SANDBOX_MERCHANT_PUBLIC_KEY_FILE'),
+        wechatpayPrivateKeyPem: readKey(env, 'SANDBOX_WECHATPAY_PRIVATE_KEY_FILE'),
+        wechatpayPublicKeyId: required(env, 'WECHATPAY_PUBLIC_KEY_ID'),
+        apiV3Key: required(env, 'WECHATPAY_APIV3_KEY'),
+        timeScale: options.sandboxTimeScale ?? Number(env.SANDBOX_TIME_SCALE ?? 1),
+        log,
+      });
+      closers.push(sandbox.close);
+      sandboxUrl = sandbox.url;
+      env.WECHATPAY_BASE_URL = sandbox.url;
+      log(`wechat pay: local sandbox at ${sandbox.url} (phone page: ${sandbox.url}/phone)`);
+    } else {
+      log(`wechat pay: ${env.WECHATPAY_BASE_URL ?? 'https://api.mch.weixin.qq.com'}`);
+    }
+
+    return { env, sandboxUrl, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/** The sandbox runs when the app is pointed at it (what setup-dev-keys writes) and keys for it exist. */
+function wantsLocalSandbox(env: Record<string, string>): boolean {
+  const base = env.WECHATPAY_BASE_URL;
+  if (!base) return false;
+  const { hostname } = new URL(base);
+  const loopback = hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
+  return loopback && Boolean(env.SANDBOX_WECHATPAY_PRIVATE_KEY_FILE);
+}
+
+function portOf(url: string): number {
+  const { port, protocol } = new URL(url);
+  return port ? Number(port) : protocol === 'https:' ? 443 : 80;
+}
+
+function required(env: Record<string, string>, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`${name} is not set (run npm run setup:keys)`);
+  return value;
+}
+
+function readKey(env: Record<string, string>, name: string): string {
+  return readFileSync(resolve(required(env, name)), 'utf8');
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

@@ -1,0 +1,49 @@
+// Integration tests run against real PostgreSQL and real Redis through the same @upstash/redis
+// path the app uses. Configured services are used when given (DATABASE_URL, REDIS_URL or
+// UPSTASH_REDIS_REST_URL); otherwise embedded ones are started for this run and thrown away.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { generateDevKeySet } from '../../sandbox/keys';
+import { startLocalStack } from '../../scripts/local/stack';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    integrationEnv: Record<string, string>;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'recharge-test-db-'));
+  const keys = generateDevKeySet();
+  const baseEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'test',
+    SESSION_SECRET: keys.sessionSecret,
+    WECHATPAY_MCHID: keys.mchid,
+    WECHATPAY_APPID: keys.appid,
+    WECHATPAY_MERCHANT_SERIAL_NO: keys.merchantSerialNo,
+    WECHATPAY_MERCHANT_PRIVATE_KEY: keys.merchantPrivateKeyPem,
+    WECHATPAY_PUBLIC_KEY_ID: keys.wechatpayPublicKeyId,
+    WECHATPAY_PUBLIC_KEY: keys.wechatpayPublicKeyPem,
+    WECHATPAY_APIV3_KEY: keys.apiV3Key,
+    // Tests that need the sandbox start their own, with these keys, and point the client at it.
+    WECHATPAY_BASE_URL: 'http://127.0.0.1:9/unset-in-tests',
+    TEST_WECHATPAY_PRIVATE_KEY: keys.wechatpayPrivateKeyPem,
+    TEST_MERCHANT_PUBLIC_KEY: keys.merchantPublicKeyPem,
+  };
+  const stack = await startLocalStack({
+    env: baseEnv,
+    dataDir,
+    // Random ports: a developer's `npm run up` may be using the default ones.
+    embeddedPostgresPort: 0,
+    upstashPort: 0,
+    log: () => {},
+  });
+  project.provide('integrationEnv', stack.env);
+  return async () => {
+    await stack.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+}
