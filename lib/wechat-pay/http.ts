@@ -1,0 +1,142 @@
+import 'server-only';
+import type { z } from 'zod';
+import type { WechatPayConfig } from './config';
+import { WechatPayError } from './errors';
+import { buildAuthorizationHeader, createNonce } from './sign';
+import { hasSignatureHeaders, verifyWechatPaySignature } from './verify';
+import { errorBodySchema } from './wire';
+
+// One signed round trip to WeChat Pay: sign the exact bytes sent, verify the exact bytes received, and turn
+// every failure into a WechatPayError. The operations in client.ts only choose paths and shapes.
+
+export type Transport = {
+  fetch: typeof fetch;
+  now: () => Date;
+};
+
+export type SignedRequest = {
+  method: 'GET' | 'POST';
+  /** Path plus query, already percent-encoded: exactly what is signed and sent. */
+  pathWithQuery: string;
+  json?: unknown;
+};
+
+export type VerifiedResponse = {
+  status: number;
+  /** The raw body, verified; '' for 204. */
+  body: string;
+};
+
+const USER_AGENT = 'wechat-pay-recharge (+lib/wechat-pay; node)';
+
+export async function sendSignedRequest(
+  config: WechatPayConfig,
+  transport: Transport,
+  request: SignedRequest,
+): Promise<VerifiedResponse> {
+  // Serialised once: the signature must cover the very bytes that go on the wire.
+  const body = request.json === undefined ? '' : JSON.stringify(request.json);
+  const authorization = buildAuthorizationHeader({
+    method: request.method,
+    pathWithQuery: request.pathWithQuery,
+    timestamp: Math.floor(transport.now().getTime() / 1000),
+    nonce: createNonce(),
+    body,
+    mchid: config.mchid,
+    merchantSerialNo: config.merchantSerialNo,
+    merchantPrivateKey: config.merchantPrivateKey,
+  });
+
+  const headers: Record<string, string> = {
+    Accept: 'application/json',
+    Authorization: authorization,
+    'User-Agent': USER_AGENT,
+  };
+  if (body) headers['Content-Type'] = 'application/json';
+
+  let response: Response;
+  let raw: Uint8Array;
+  try {
+    response = await transport.fetch(`${config.baseUrl}${request.pathWithQuery}`, {
+      method: request.method,
+      headers,
+      body: body || undefined,
+      signal: AbortSignal.timeout(config.timeoutMs),
+      // WeChat never redirects; following one would send a signed request somewhere unexpected.
+      redirect: 'error',
+      // Next.js patches fetch with a data cache; an order's state must always come from WeChat itself.
+      cache: 'no-store',
+    });
+    raw = new Uint8Array(await response.arrayBuffer());
+  } catch (error) {
+    throw toTransportError(error, config.timeoutMs);
+  }
+
+  const signed = { headers: response.headers, body: raw };
+  const isSuccess = response.status >= 200 && response.status < 300;
+  // A 2xx must be signed (an unsigned success is forged). Error answers are not always signed; their
+  // signature is checked when present, but its absence must not hide WeChat's error code.
+  if (isSuccess || hasSignatureHeaders(response.headers)) {
+    const check = verifyWechatPaySignature(signed, config.verificationKeys, transport.now());
+    if (!check.ok) {
+      throw new WechatPayError({
+        code: 'INVALID_SIGNATURE',
+        message: `WeChat Pay response signature rejected (${check.reason}) on HTTP ${response.status}`,
+        httpStatus: response.status,
+        detail: { reason: check.reason },
+      });
+    }
+  }
+
+  const text = new TextDecoder().decode(raw);
+  if (!isSuccess) throw toApiError(response.status, text);
+  return { status: response.status, body: text };
+}
+
+/** Parses a verified 2xx body; a body that does not match the schema is INVALID_RESPONSE. */
+export function parseResponseBody<T extends z.ZodType>(schema: T, response: VerifiedResponse): z.output<T> {
+  const result = schema.safeParse(parseJson(response.body));
+  if (result.success) return result.data;
+  throw new WechatPayError({
+    code: 'INVALID_RESPONSE',
+    message: `WeChat Pay answered HTTP ${response.status} with an unexpected body`,
+    httpStatus: response.status,
+    // Paths and messages only: the body itself may carry payer data.
+    detail: result.error.issues.map(({ path, message }) => ({ path: path.join('.'), message })),
+  });
+}
+
+function toApiError(status: number, text: string): WechatPayError {
+  const parsed = errorBodySchema.safeParse(parseJson(text));
+  if (parsed.success) {
+    const { code, message, detail } = parsed.data;
+    return new WechatPayError({ code, message, httpStatus: status, detail });
+  }
+  // A proxy or load balancer in front of WeChat can answer with HTML; the status still says "retry".
+  return new WechatPayError({
+    code: 'INVALID_RESPONSE',
+    message: `WeChat Pay answered HTTP ${status} without an error body`,
+    httpStatus: status,
+  });
+}
+
+function toTransportError(error: unknown, timeoutMs: number): WechatPayError {
+  // AbortSignal.timeout() rejects with a DOMException, which is not an Error subclass on every runtime.
+  const name = typeof error === 'object' && error !== null && 'name' in error ? error.name : undefined;
+  if (name === 'TimeoutError' || name === 'AbortError') {
+    return new WechatPayError({
+      code: 'TIMEOUT',
+      message: `WeChat Pay did not answer within ${timeoutMs} ms`,
+      cause: error,
+    });
+  }
+  return new WechatPayError({ code: 'NETWORK_ERROR', message: 'Could not reach WeChat Pay', cause: error });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,106 @@
+import 'server-only';
+import { verify } from 'node:crypto';
+import { decodeStrictBase64 } from './base64';
+import type { VerificationKey } from './config';
+import { normalizeSerial } from './serial';
+
+// Verifies WeChat Pay's signature on an API response or a notification. Never throws: every way an input
+// can be wrong is a reason code, so a forged or mangled request can only ever produce a clean rejection.
+
+/** Replay window: WeChat's own SDKs reject timestamps more than five minutes away from local time. */
+export const MAX_CLOCK_SKEW_SECONDS = 300;
+/** WeChat deliberately sends signatures with this prefix to check that merchants really verify. */
+export const PROBE_SIGNATURE_PREFIX = 'WECHATPAY/SIGNTEST/';
+const SIGNATURE_TYPE = 'WECHATPAY2-SHA256-RSA2048';
+
+export type SignatureFailureReason =
+  | 'MISSING_HEADERS'
+  | 'UNSUPPORTED_SIGNATURE_TYPE'
+  | 'MALFORMED_TIMESTAMP'
+  | 'STALE_TIMESTAMP'
+  | 'FUTURE_TIMESTAMP'
+  | 'PROBE_SIGNATURE'
+  | 'UNKNOWN_SERIAL'
+  | 'KEY_NOT_VALID_NOW'
+  | 'MALFORMED_SIGNATURE'
+  | 'SIGNATURE_MISMATCH';
+
+export type SignatureCheck = { ok: true } | { ok: false; reason: SignatureFailureReason };
+
+/** Fetch `Headers`, or a plain object such as Node's IncomingHttpHeaders (any key case). */
+export type HeaderSource = Headers | Readonly<Record<string, string | readonly string[] | undefined>>;
+
+export type SignedMessage = {
+  headers: HeaderSource;
+  /** The raw body as received: never a re-serialised object. */
+  body: string | Uint8Array;
+};
+
+const SIGNATURE_HEADERS = [
+  'Wechatpay-Timestamp',
+  'Wechatpay-Nonce',
+  'Wechatpay-Signature',
+  'Wechatpay-Serial',
+];
+
+/** True when the message carries any of WeChat's signature headers (error responses may carry none). */
+export function hasSignatureHeaders(headers: HeaderSource): boolean {
+  return SIGNATURE_HEADERS.some((name) => readHeader(headers, name) !== undefined);
+}
+
+export function verifyWechatPaySignature(
+  { headers, body }: SignedMessage,
+  keys: ReadonlyMap<string, VerificationKey>,
+  now: Date,
+): SignatureCheck {
+  const [timestamp, nonce, signature, serial] = SIGNATURE_HEADERS.map((name) => readHeader(headers, name));
+  if (!timestamp || !nonce || !signature || !serial) return reject('MISSING_HEADERS');
+
+  const signatureType = readHeader(headers, 'Wechatpay-Signature-Type');
+  if (signatureType !== undefined && signatureType !== SIGNATURE_TYPE)
+    return reject('UNSUPPORTED_SIGNATURE_TYPE');
+
+  if (!/^\d{1,12}$/.test(timestamp)) return reject('MALFORMED_TIMESTAMP');
+  const skewSeconds = Math.floor(now.getTime() / 1000) - Number(timestamp);
+  if (skewSeconds > MAX_CLOCK_SKEW_SECONDS) return reject('STALE_TIMESTAMP');
+  if (skewSeconds < -MAX_CLOCK_SKEW_SECONDS) return reject('FUTURE_TIMESTAMP');
+
+  if (signature.startsWith(PROBE_SIGNATURE_PREFIX)) return reject('PROBE_SIGNATURE');
+
+  const key = keys.get(normalizeSerial(serial));
+  if (!key) return reject('UNKNOWN_SERIAL');
+  if ((key.notBefore && now < key.notBefore) || (key.notAfter && now > key.notAfter)) {
+    return reject('KEY_NOT_VALID_NOW');
+  }
+
+  const signatureBytes = decodeStrictBase64(signature);
+  if (!signatureBytes) return reject('MALFORMED_SIGNATURE');
+
+  const message = Buffer.concat([
+    Buffer.from(`${timestamp}\n${nonce}\n`, 'utf8'),
+    typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
+    Buffer.from('\n', 'utf8'),
+  ]);
+  let valid = false;
+  try {
+    valid = verify('sha256', message, key.publicKey, signatureBytes);
+  } catch {
+    // OpenSSL may raise on a signature of the wrong length instead of returning false.
+    valid = false;
+  }
+  return valid ? { ok: true } : reject('SIGNATURE_MISMATCH');
+}
+
+function reject(reason: SignatureFailureReason): SignatureCheck {
+  return { ok: false, reason };
+}
+
+function readHeader(headers: HeaderSource, name: string): string | undefined {
+  if (headers instanceof Headers) return headers.get(name) ?? undefined;
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) {
+    // A repeated signature header is ambiguous; treating it as absent makes verification fail.
+    if (key.toLowerCase() === wanted) return typeof value === 'string' ? value : undefined;
+  }
+  return undefined;
+}
