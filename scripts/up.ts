@@ -46,7 +46,10 @@ async function main(): Promise<void> {
     embeddedPostgresPort: optionalPort(process.env.EMBEDDED_POSTGRES_PORT),
     upstashPort: optionalPort(process.env.UPSTASH_LOCAL_PORT),
   });
-  const env = { ...stack.env, NEXT_TELEMETRY_DISABLED: '1' };
+  // Next sets NODE_ENV itself (production for build/start, development for dev).
+  const env: NodeJS.ProcessEnv = Object.assign(Object.create(null), stack.env, {
+    NEXT_TELEMETRY_DISABLED: '1',
+  });
 
   let child: ChildProcess | undefined;
   let stopping = false;

@@ -1,0 +1,18 @@
+// POST /api/orders – Create a recharge order and its WeChat Pay QR link.
+import { NextResponse } from 'next/server';
+import { getOrCreateCurrentAccountId } from '@/lib/accounts/current-account';
+import { withApiHandler } from '@/lib/http/with-api-handler';
+import { createRechargeOrder } from '@/lib/orders/create-order';
+import { createOrderInputSchema, idempotencyKeySchema } from '@/lib/schemas/order';
+
+export const dynamic = 'force-dynamic';
+
+export const POST = withApiHandler(async (request) => {
+  const body = await request.json().catch(() => null);
+  const { amountFen } = createOrderInputSchema.parse(body ?? {});
+  const rawKey = request.headers.get('idempotency-key');
+  const idempotencyKey = rawKey === null ? undefined : idempotencyKeySchema.parse(rawKey);
+  const accountId = await getOrCreateCurrentAccountId();
+  const order = await createRechargeOrder({ accountId, amountFen, idempotencyKey });
+  return NextResponse.json(order, { status: 201, headers: { 'Cache-Control': 'no-store' } });
+});

@@ -1,0 +1,137 @@
+import 'server-only';
+import { getDb } from '../db';
+import { getEnv } from '../env';
+import { Prisma } from '../generated/prisma/client';
+import { AppError } from '../http/app-error';
+import { formatYuan } from '../money';
+import type { CreatedOrder } from '../schemas/order';
+import { getWechatPayClient, isWechatPayError, type NativeOrderInput, WechatPayError } from '../wechat-pay';
+import { closePendingOrders } from './close-pending-orders';
+import { END_REASONS, endPendingOrder } from './end-order';
+import { cacheEntryFromOrder, toStatusView, writeCachedOrderStatus } from './order-status-cache';
+import { generateOutTradeNo } from './out-trade-no';
+
+export const ORDER_DESCRIPTION = '账户余额充值';
+
+type OrderRow = Prisma.PaymentOrderGetPayload<true>;
+
+export interface CreateRechargeOrderInput {
+  accountId: string;
+  amountFen: number;
+  idempotencyKey?: string;
+}
+
+/**
+ * Creates a PENDING order and its WeChat Pay QR link. The order row exists before WeChat is
+ * called, so a payment can always be matched to it; a WeChat refusal marks it FAILED (no QR code).
+ */
+export async function createRechargeOrder(input: CreateRechargeOrderInput): Promise<CreatedOrder> {
+  const env = getEnv();
+  if (input.amountFen > env.RECHARGE_MAX_FEN) {
+    const message = `单笔充值金额不能超过 ${formatYuan(env.RECHARGE_MAX_FEN)}`;
+    throw new AppError('unprocessable_entity', message, { details: [{ field: 'amountFen', message }] });
+  }
+  const db = getDb();
+  if (input.idempotencyKey) {
+    const existing = await findByIdempotencyKey(input.accountId, input.idempotencyKey);
+    if (existing) return replay(existing, input.amountFen);
+  }
+
+  await closePendingOrders(input.accountId);
+
+  const now = new Date();
+  let order: OrderRow;
+  try {
+    order = await db.paymentOrder.create({
+      data: {
+        accountId: input.accountId,
+        outTradeNo: generateOutTradeNo(now),
+        amountFen: input.amountFen,
+        description: ORDER_DESCRIPTION,
+        idempotencyKey: input.idempotencyKey ?? null,
+        expiresAt: new Date(now.getTime() + env.ORDER_TTL_SECONDS * 1000),
+      },
+    });
+  } catch (error) {
+    // A concurrent request with the same Idempotency-Key won the insert: answer with its order.
+    if (isUniqueViolation(error) && input.idempotencyKey) {
+      const winner = await findByIdempotencyKey(input.accountId, input.idempotencyKey);
+      if (winner) return replay(winner, input.amountFen);
+    }
+    throw error;
+  }
+
+  let codeUrl: string;
+  try {
+    codeUrl = await requestCodeUrl({
+      outTradeNo: order.outTradeNo,
+      description: order.description,
+      amountFen: order.amountFen,
+      timeExpire: order.expiresAt,
+      notifyUrl: env.WECHATPAY_NOTIFY_URL,
+    });
+  } catch (error) {
+    await endPendingOrder(order.id, 'FAILED', END_REASONS.createFailed);
+    throw providerError(error);
+  }
+  const ready = await db.paymentOrder.update({ where: { id: order.id }, data: { codeUrl } });
+  await writeCachedOrderStatus(cacheEntryFromOrder(ready));
+  return toCreatedOrder(ready, codeUrl);
+}
+
+/** WeChat asks for a retry with identical parameters on 429/5xx/timeouts: it then returns the same link. */
+async function requestCodeUrl(request: NativeOrderInput): Promise<string> {
+  const client = getWechatPayClient();
+  try {
+    return (await client.createNativeOrder(request)).codeUrl;
+  } catch (error) {
+    if (!isWechatPayError(error) || !error.retryable) throw error;
+    console.warn(`[orders] createNativeOrder ${request.outTradeNo}: ${error.code}, retrying once`);
+    return (await client.createNativeOrder(request)).codeUrl;
+  }
+}
+
+function providerError(error: unknown): AppError {
+  if (error instanceof WechatPayError) {
+    console.error(`[orders] WeChat Pay refused the order: ${error.code} ${error.message}`);
+    const hint = error.retryable ? '微信支付暂时不可用，请稍后重试' : `微信支付下单失败：${error.message}`;
+    return new AppError('payment_provider_error', hint, {
+      cause: error,
+      details: [{ field: '', message: error.code }],
+    });
+  }
+  return new AppError('payment_provider_error', '微信支付下单失败，请稍后重试', { cause: error });
+}
+
+async function findByIdempotencyKey(accountId: string, idempotencyKey: string): Promise<OrderRow | null> {
+  return getDb().paymentOrder.findUnique({
+    where: { accountId_idempotencyKey: { accountId, idempotencyKey } },
+  });
+}
+
+/** The same request again (double click, retry): the same order, never a second one. */
+function replay(order: OrderRow, amountFen: number): CreatedOrder {
+  if (order.amountFen !== amountFen) {
+    throw new AppError('conflict', 'Idempotency-Key 已用于另一金额的订单');
+  }
+  if (order.status === 'FAILED' && !order.codeUrl) {
+    throw new AppError('payment_provider_error', order.failureReason ?? END_REASONS.createFailed);
+  }
+  if (!order.codeUrl) throw new AppError('conflict', '相同的支付请求正在处理中，请稍候');
+  return toCreatedOrder(order, order.codeUrl);
+}
+
+function toCreatedOrder(order: OrderRow, codeUrl: string): CreatedOrder {
+  return {
+    orderId: order.id,
+    outTradeNo: order.outTradeNo,
+    amountFen: order.amountFen,
+    codeUrl,
+    expiresAt: order.expiresAt.toISOString(),
+    status: toStatusView(cacheEntryFromOrder(order)),
+  };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+}

@@ -1,0 +1,109 @@
+import 'server-only';
+import { getDb } from '../db';
+import type { Prisma } from '../generated/prisma/client';
+import { cacheEntryFromOrder, writeCachedOrderStatus } from './order-status-cache';
+
+// The one way an order becomes PAID, whether WeChat told us (notification) or we asked (query).
+// Exactly once: a compare-and-set on the order row picks one winner among concurrent settles, and
+// the ledger's unique order_id makes a second credit impossible even if that logic were wrong.
+// Any prior local state counts: a payment for an order the page gave up on, or that we closed
+// while the payer was already paying, is still money received and is credited.
+
+export interface PaidTransaction {
+  outTradeNo: string;
+  transactionId: string;
+  /** WeChat's amount.total in fen: must equal the order's amount. */
+  amountFen: number;
+  paidAt: Date;
+}
+
+export interface SettlementSource {
+  via: 'notification' | 'query';
+  /** For notifications: WeChat's id and event type, recorded once. */
+  notificationId?: string;
+  eventType?: string;
+}
+
+export type SettleOutcome = 'credited' | 'already_paid' | 'amount_mismatch' | 'unknown_order';
+
+export interface SettleResult {
+  outcome: SettleOutcome;
+  orderId?: string;
+}
+
+type Tx = Prisma.TransactionClient;
+
+export async function settlePaidOrder(
+  payment: PaidTransaction,
+  source: SettlementSource,
+): Promise<SettleResult> {
+  const db = getDb();
+  const result = await db.$transaction(async (tx) => {
+    const order = await tx.paymentOrder.findUnique({ where: { outTradeNo: payment.outTradeNo } });
+    if (!order) {
+      await recordNotification(tx, source, payment, 'unknown_order');
+      return { outcome: 'unknown_order' as const };
+    }
+    if (order.amountFen !== payment.amountFen) {
+      console.error(
+        `[settle] AMOUNT MISMATCH: order ${order.id} (${order.outTradeNo}) is ${order.amountFen} fen but WeChat ` +
+          `reports ${payment.amountFen} fen paid (transaction ${payment.transactionId}, via ${source.via}). ` +
+          'Not credited; needs manual review.',
+      );
+      await recordNotification(tx, source, payment, 'amount_mismatch');
+      return { outcome: 'amount_mismatch' as const, orderId: order.id };
+    }
+    const won = await tx.paymentOrder.updateMany({
+      where: { id: order.id, status: { not: 'PAID' } },
+      data: {
+        status: 'PAID',
+        transactionId: payment.transactionId,
+        paidAt: payment.paidAt,
+        failureReason: null,
+      },
+    });
+    if (won.count === 0) {
+      await recordNotification(tx, source, payment, 'duplicate');
+      return { outcome: 'already_paid' as const, orderId: order.id };
+    }
+    if (order.status !== 'PENDING') {
+      console.warn(`[settle] order ${order.id} was ${order.status} locally but paid at WeChat: crediting it`);
+    }
+    await tx.ledgerEntry.create({
+      data: { accountId: order.accountId, orderId: order.id, amountFen: order.amountFen, kind: 'RECHARGE' },
+    });
+    await tx.account.update({
+      where: { id: order.accountId },
+      data: { balanceFen: { increment: order.amountFen } },
+    });
+    await recordNotification(tx, source, payment, 'settled');
+    return { outcome: 'credited' as const, orderId: order.id };
+  });
+
+  // Only after commit: Redis must never show PAID for money the database hasn't credited. Also on
+  // a duplicate, which repairs a cache entry a racing fallback may have left at PENDING.
+  if (result.orderId && result.outcome !== 'amount_mismatch') {
+    const order = await db.paymentOrder.findUniqueOrThrow({ where: { id: result.orderId } });
+    await writeCachedOrderStatus(cacheEntryFromOrder(order));
+  }
+  return result;
+}
+
+async function recordNotification(
+  tx: Tx,
+  source: SettlementSource,
+  payment: PaidTransaction,
+  outcome: string,
+): Promise<void> {
+  if (source.via !== 'notification' || !source.notificationId) return;
+  await tx.paymentNotification.createMany({
+    data: {
+      notificationId: source.notificationId,
+      eventType: source.eventType ?? 'TRANSACTION.SUCCESS',
+      outTradeNo: payment.outTradeNo,
+      transactionId: payment.transactionId,
+      outcome,
+    },
+    skipDuplicates: true,
+  });
+}
