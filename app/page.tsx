@@ -1,10 +1,27 @@
-export default function HomePage() {
+import { BalanceCard } from '@/components/balance-card';
+import { getAccountBalanceFen, readCurrentAccountId } from '@/lib/accounts/current-account';
+import { getEnv } from '@/lib/env';
+import { RechargePageClient } from './page-client';
+
+// Rendered per request: it reads the visitor's cookie (which alone makes the route dynamic) and a
+// balance that changes with every payment.
+export default async function HomePage() {
+  const accountId = await readCurrentAccountId();
+  const balanceFen = await getAccountBalanceFen(accountId);
+  const env = getEnv();
+
   return (
     <main>
-      <h1>账户充值</h1>
-      <section className="card">
-        <p>使用微信支付扫码为账户充值。</p>
-      </section>
+      <header>
+        <h1>账户充值</h1>
+        <p className="muted">使用微信扫码支付，为账户充值</p>
+      </header>
+      <BalanceCard balanceFen={balanceFen} />
+      <RechargePageClient
+        pollIntervalMs={env.STATUS_POLL_INTERVAL_MS}
+        pageTimeoutMs={env.PAGE_TIMEOUT_MS}
+        maxFen={env.RECHARGE_MAX_FEN}
+      />
     </main>
   );
 }

@@ -1,0 +1,42 @@
+'use client';
+
+import { useState } from 'react';
+import { PaymentPanel } from '@/components/recharge/payment-panel';
+import { RechargeForm } from '@/components/recharge/recharge-form';
+import { formatFen } from '@/lib/money';
+import type { CreatedOrder } from '@/lib/schemas/order';
+
+export type RechargePageClientProps = {
+  pollIntervalMs: number;
+  pageTimeoutMs: number;
+  maxFen: number;
+};
+
+type Step = { kind: 'form'; amountText: string } | { kind: 'paying'; order: CreatedOrder };
+
+/** The recharge flow in place: pick an amount → scan the QR code → (result page, or a timeout note). */
+export function RechargePageClient({ pollIntervalMs, pageTimeoutMs, maxFen }: RechargePageClientProps) {
+  const [step, setStep] = useState<Step>({ kind: 'form', amountText: '' });
+
+  if (step.kind === 'paying') {
+    return (
+      <PaymentPanel
+        key={step.order.orderId}
+        order={step.order}
+        pollIntervalMs={pollIntervalMs}
+        pageTimeoutMs={pageTimeoutMs}
+        // Starting over keeps the amount; the remounted form makes a fresh Idempotency-Key for it.
+        onRestart={() =>
+          setStep({ kind: 'form', amountText: formatFen(step.order.amountFen).replaceAll(',', '') })
+        }
+      />
+    );
+  }
+  return (
+    <RechargeForm
+      maxFen={maxFen}
+      initialAmountText={step.amountText}
+      onCreated={(order) => setStep({ kind: 'paying', order })}
+    />
+  );
+}

@@ -1,0 +1,25 @@
+import type { Metadata } from 'next';
+import { notFound } from 'next/navigation';
+import { RechargeResult } from '@/components/result/recharge-result';
+import { readCurrentAccountId } from '@/lib/accounts/current-account';
+import { getEnv } from '@/lib/env';
+import { getOrderResult } from '@/lib/orders/get-order-result';
+
+export const metadata: Metadata = { title: '充值结果 · 微信支付' };
+
+type ResultPageProps = { params: Promise<{ orderId: string }> };
+
+// Dynamic by nature (the visitor's cookie, a status that changes): read from the database on every
+// request, so what it says is the settled truth rather than the polling cache.
+export default async function RechargeResultPage({ params }: ResultPageProps) {
+  const { orderId } = await params;
+  const result = await getOrderResult(orderId, await readCurrentAccountId());
+  // Someone else's order is indistinguishable from a missing one.
+  if (!result) notFound();
+
+  return (
+    <main>
+      <RechargeResult result={result} pollIntervalMs={getEnv().STATUS_POLL_INTERVAL_MS} />
+    </main>
+  );
+}

@@ -1,0 +1,88 @@
+'use client';
+
+import { useRouter } from 'next/navigation';
+import { useEffect, useState } from 'react';
+import useSWR from 'swr';
+import {
+  type CreatedOrder,
+  isFinalStatus,
+  type OrderStatus,
+  type OrderStatusView,
+} from '@/lib/schemas/order';
+import { fetchOrderStatus, OrderNotFoundError, orderStatusUrl } from './fetch-order-status';
+import { PaymentQr } from './payment-qr';
+import { PaymentTimeoutView } from './payment-timeout-view';
+import { useCountdown } from './use-countdown';
+
+type PaymentPanelProps = {
+  order: CreatedOrder;
+  pollIntervalMs: number;
+  pageTimeoutMs: number;
+  /** Back to the amount form (cancel, or start over after a timeout). */
+  onRestart: () => void;
+};
+
+/**
+ * Shows the QR code and polls the order until it is final, then hands over to the result page.
+ * If nothing final arrives within `pageTimeoutMs`, it stops polling and says so: the payment may
+ * still land later (WeChat's notification or the server's own query settles it), so that is not an error.
+ */
+export function PaymentPanel({ order, pollIntervalMs, pageTimeoutMs, onRestart }: PaymentPanelProps) {
+  const router = useRouter();
+  const [deadline] = useState(() => Date.now() + pageTimeoutMs);
+  const remainingMs = useCountdown(deadline);
+  const timedOut = remainingMs === 0;
+  const resultPath = `/recharge/${encodeURIComponent(order.orderId)}`;
+  // Latched: once final, polling stops (the key goes null and SWR falls back to the PENDING seed),
+  // and the countdown running out during the navigation must not flash the timeout view.
+  const [settled, setSettled] = useState<OrderStatus | null>(null);
+
+  const { data, error } = useSWR<OrderStatusView, Error>(
+    timedOut || settled ? null : orderStatusUrl(order.orderId),
+    fetchOrderStatus,
+    {
+      refreshInterval: (latest) => (latest && isFinalStatus(latest.status) ? 0 : pollIntervalMs),
+      fallbackData: order.status,
+      revalidateOnFocus: false,
+      shouldRetryOnError: (err) => !(err instanceof OrderNotFoundError),
+    },
+  );
+  const polledFinal = data && isFinalStatus(data.status) ? data.status : null;
+  const finalStatus = settled ?? polledFinal;
+
+  useEffect(() => {
+    if (!polledFinal) return;
+    setSettled(polledFinal);
+    router.replace(resultPath);
+  }, [polledFinal, resultPath, router]);
+
+  if (error instanceof OrderNotFoundError) {
+    return (
+      <section className="card">
+        <p role="alert" className="alert">
+          未找到该订单，请重新发起支付。
+        </p>
+        <div className="button-row" style={{ marginTop: 16 }}>
+          <button type="button" className="button button-primary" onClick={onRestart}>
+            发起新的支付
+          </button>
+        </div>
+      </section>
+    );
+  }
+
+  if (timedOut && !finalStatus) {
+    return <PaymentTimeoutView order={order} resultPath={resultPath} onRestart={onRestart} />;
+  }
+
+  return (
+    <PaymentQr
+      order={order}
+      remainingMs={remainingMs}
+      pageTimeoutMs={pageTimeoutMs}
+      finalStatus={finalStatus}
+      connectionTrouble={Boolean(error)}
+      onCancel={onRestart}
+    />
+  );
+}

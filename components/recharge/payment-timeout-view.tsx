@@ -1,0 +1,104 @@
+'use client';
+
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { useEffect, useRef, useState } from 'react';
+import { type CreatedOrder, isFinalStatus } from '@/lib/schemas/order';
+import { fetchOrderStatus, OrderNotFoundError, orderStatusUrl } from './fetch-order-status';
+import styles from './payment-panel.module.css';
+
+type PaymentTimeoutViewProps = {
+  order: CreatedOrder;
+  resultPath: string;
+  onRestart: () => void;
+};
+
+type RecheckState = 'idle' | 'checking' | 'still-pending' | 'failed';
+
+const RECHECK_MESSAGE: Partial<Record<RecheckState, string>> = {
+  'still-pending': '暂未查询到支付结果，请稍后再试。',
+  failed: '查询失败，请检查网络后重试。',
+};
+
+/** The page stopped waiting, not the payment: a payment made now or later is still credited. */
+export function PaymentTimeoutView({ order, resultPath, onRestart }: PaymentTimeoutViewProps) {
+  const router = useRouter();
+  const [recheck, setRecheck] = useState<RecheckState>('idle');
+  const headingRef = useRef<HTMLHeadingElement>(null);
+
+  // The QR code just disappeared from under the payer's eyes: tell assistive tech where they are now.
+  useEffect(() => {
+    headingRef.current?.focus();
+  }, []);
+
+  async function checkAgain() {
+    setRecheck('checking');
+    try {
+      const view = await fetchOrderStatus(orderStatusUrl(order.orderId));
+      if (isFinalStatus(view.status)) {
+        router.replace(resultPath);
+        return;
+      }
+      setRecheck('still-pending');
+    } catch (error) {
+      setRecheck(error instanceof OrderNotFoundError ? 'still-pending' : 'failed');
+    }
+  }
+
+  const message = RECHECK_MESSAGE[recheck];
+
+  return (
+    <section className={`card ${styles.panel}`} data-testid="timeout-view" aria-labelledby="timeout-title">
+      <div className={styles.timeoutIcon}>
+        <svg
+          aria-hidden="true"
+          width="28"
+          height="28"
+          viewBox="0 0 24 24"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="2"
+        >
+          <circle cx="12" cy="12" r="9" />
+          <path d="M12 7v5l3 2" strokeLinecap="round" />
+        </svg>
+      </div>
+      <h2 id="timeout-title" ref={headingRef} tabIndex={-1}>
+        支付结果尚未确认
+      </h2>
+      <p className={styles.timeoutText}>
+        我们暂时还没有收到微信支付的结果。如果您已经完成支付，请放心：支付完成后金额仍会到账，无需重复支付。
+      </p>
+      <dl className={styles.details}>
+        <div>
+          <dt>订单号</dt>
+          <dd className="mono" data-testid="order-number">
+            {order.outTradeNo}
+          </dd>
+        </div>
+      </dl>
+      {message && (
+        <p role="status" className="note">
+          {message}
+        </p>
+      )}
+      <div className="button-row">
+        <button
+          type="button"
+          className="button button-primary"
+          onClick={checkAgain}
+          disabled={recheck === 'checking'}
+        >
+          {recheck === 'checking' && <span className="spinner" aria-hidden="true" />}
+          重新查询
+        </button>
+        <button type="button" className="button button-secondary" onClick={onRestart}>
+          发起新的支付
+        </button>
+      </div>
+      <Link href={resultPath} className={styles.textLink}>
+        查看订单详情
+      </Link>
+    </section>
+  );
+}

@@ -1,0 +1,33 @@
+'use client';
+
+import { useRouter } from 'next/navigation';
+import { useEffect } from 'react';
+import useSWR from 'swr';
+import { fetchOrderStatus, orderStatusUrl } from '@/components/recharge/fetch-order-status';
+import { isFinalStatus } from '@/lib/schemas/order';
+
+/**
+ * Keeps a PENDING result page up to date: polls the status route (which also has the server query
+ * WeChat for orders left open) and re-renders the page once the order is final. Polling ends on its
+ * own by the time the QR code expires, when the order is closed at the latest; hidden tabs don't poll.
+ */
+export function PendingStatusWatcher({
+  orderId,
+  pollIntervalMs,
+}: {
+  orderId: string;
+  pollIntervalMs: number;
+}) {
+  const router = useRouter();
+  const { data } = useSWR(orderStatusUrl(orderId), fetchOrderStatus, {
+    refreshInterval: (latest) => (latest && isFinalStatus(latest.status) ? 0 : pollIntervalMs),
+    revalidateOnFocus: false,
+  });
+  const final = data ? isFinalStatus(data.status) : false;
+
+  useEffect(() => {
+    if (final) router.refresh();
+  }, [final, router]);
+
+  return null;
+}

@@ -1,0 +1,113 @@
+import Link from 'next/link';
+import type { ReactNode } from 'react';
+import { formatYuan } from '@/lib/money';
+import type { OrderResult } from '@/lib/orders/get-order-result';
+import { PendingStatusWatcher } from './pending-status-watcher';
+import styles from './recharge-result.module.css';
+import { ResultIcon } from './result-icon';
+
+// Payers and WeChat Pay both keep China time; the server may well run in UTC.
+const dateTime = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
+});
+
+const TITLES = {
+  PAID: '充值成功',
+  FAILED: '支付失败',
+  CLOSED: '支付未完成',
+  PENDING: '支付结果确认中',
+} as const;
+
+type RechargeResultProps = { result: OrderResult; pollIntervalMs: number };
+
+/** The outcome of one order, as the database has it. */
+export function RechargeResult({ result, pollIntervalMs }: RechargeResultProps) {
+  const { status } = result;
+  const resultPath = `/recharge/${encodeURIComponent(result.orderId)}`;
+
+  return (
+    <section className={`card ${styles.card}`} aria-labelledby="result-title">
+      <ResultIcon status={status} />
+      <h1 id="result-title">{TITLES[status]}</h1>
+
+      {status === 'PAID' ? (
+        <p className={styles.amount}>
+          <span className={styles.amountLabel}>充值金额</span>
+          <span data-testid="credited-amount">{formatYuan(result.amountFen)}</span>
+        </p>
+      ) : (
+        <p className={styles.lead}>{leadText(result)}</p>
+      )}
+
+      <dl className={styles.details}>
+        {status !== 'PAID' && <Row label="订单金额">{formatYuan(result.amountFen)}</Row>}
+        <Row label="当前余额">
+          <span data-testid="balance">{formatYuan(result.balanceFen)}</span>
+        </Row>
+        <Row label="订单号">
+          <span className="mono">{result.outTradeNo}</span>
+        </Row>
+        {result.paidAt ? (
+          <Row label="支付时间">{dateTime.format(result.paidAt)}</Row>
+        ) : (
+          <Row label="创建时间">{dateTime.format(result.createdAt)}</Row>
+        )}
+      </dl>
+
+      <div className="button-row">
+        {status === 'PAID' && (
+          <Link href="/" className="button button-primary">
+            继续充值
+          </Link>
+        )}
+        {(status === 'FAILED' || status === 'CLOSED') && (
+          <Link href="/" className="button button-primary">
+            重新支付
+          </Link>
+        )}
+        {status === 'PENDING' && (
+          <>
+            {/* A plain link: a full reload re-reads the order, and works before any script runs. */}
+            <a href={resultPath} className="button button-primary">
+              刷新
+            </a>
+            <Link href="/" className="button button-secondary">
+              返回充值
+            </Link>
+          </>
+        )}
+      </div>
+
+      {status === 'PENDING' && (
+        <PendingStatusWatcher orderId={result.orderId} pollIntervalMs={pollIntervalMs} />
+      )}
+    </section>
+  );
+}
+
+function leadText(result: OrderResult): string {
+  switch (result.status) {
+    case 'PENDING':
+      return '暂未收到微信支付的结果。如果您已完成支付，金额仍会到账，请稍后刷新查看，无需重复支付。';
+    case 'CLOSED':
+      return result.reason ?? '订单已关闭，未完成支付。';
+    default:
+      return result.reason ?? '本次支付未成功，请重新发起支付。';
+  }
+}
+
+function Row({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
