@@ -1,0 +1,70 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { LOCAL_DEFAULTS } from '../lib/local-defaults';
+import { startSandbox } from './server';
+
+// `tsx sandbox/cli.ts`: runs the sandbox with the dev keys written by scripts/setup-dev-keys.ts.
+
+if (existsSync('.env.local')) process.loadEnvFile('.env.local');
+
+const envSchema = z.object({
+  WECHATPAY_MCHID: z.string().min(1),
+  WECHATPAY_APPID: z.string().min(1),
+  WECHATPAY_MERCHANT_SERIAL_NO: z.string().min(1),
+  WECHATPAY_PUBLIC_KEY_ID: z.string().startsWith('PUB_KEY_ID_'),
+  WECHATPAY_APIV3_KEY: z.string().refine((v) => Buffer.byteLength(v) === 32, 'must be exactly 32 bytes'),
+  SANDBOX_MERCHANT_PUBLIC_KEY_FILE: z.string().min(1),
+  SANDBOX_WECHATPAY_PRIVATE_KEY_FILE: z.string().min(1),
+  SANDBOX_HOST: z.string().min(1).default('127.0.0.1'),
+  SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(LOCAL_DEFAULTS.sandboxPort),
+  SANDBOX_TIME_SCALE: z.coerce.number().positive().default(1),
+  SANDBOX_MERCHANT_NAME: z.string().min(1).optional(),
+});
+
+function readKeyFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const parsed = envSchema.safeParse(process.env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    console.error(
+      `Sandbox configuration is incomplete:\n${problems}\nRun: npx tsx scripts/setup-dev-keys.ts`,
+    );
+    process.exit(1);
+  }
+  const env = parsed.data;
+  const sandbox = await startSandbox({
+    host: env.SANDBOX_HOST,
+    port: env.SANDBOX_PORT,
+    mchid: env.WECHATPAY_MCHID,
+    appid: env.WECHATPAY_APPID,
+    merchantSerialNo: env.WECHATPAY_MERCHANT_SERIAL_NO,
+    merchantPublicKeyPem: readKeyFile(env.SANDBOX_MERCHANT_PUBLIC_KEY_FILE),
+    wechatpayPrivateKeyPem: readKeyFile(env.SANDBOX_WECHATPAY_PRIVATE_KEY_FILE),
+    wechatpayPublicKeyId: env.WECHATPAY_PUBLIC_KEY_ID,
+    apiV3Key: env.WECHATPAY_APIV3_KEY,
+    timeScale: env.SANDBOX_TIME_SCALE,
+    merchantName: env.SANDBOX_MERCHANT_NAME,
+    log: (message) => console.log(`${new Date().toISOString()} ${message}`),
+  });
+  console.log(`WeChat Pay sandbox listening on ${sandbox.url} (mchid ${env.WECHATPAY_MCHID})`);
+  console.log(`Phone page (pay by hand): ${sandbox.url}/phone`);
+  if (env.SANDBOX_TIME_SCALE !== 1) console.log(`Notification retries run ${env.SANDBOX_TIME_SCALE}x faster`);
+
+  const stop = () => {
+    sandbox.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,21 @@
+import type { MerchantIdentity } from './auth';
+import type { ApiFaults, CallCounter } from './faults';
+import type { Notifier } from './notify';
+import type { WechatpaySigner } from './signing';
+import type { OrderStore } from './store';
+
+/** Everything the route handlers share; one per running sandbox. */
+export interface SandboxContext {
+  mchid: string;
+  appid: string;
+  merchantName: string;
+  merchant: MerchantIdentity;
+  signer: WechatpaySigner;
+  store: OrderStore;
+  notifier: Notifier;
+  apiFaults: ApiFaults;
+  calls: CallCounter;
+  /** The one simulated payer: every payment comes from this openid. */
+  payerOpenid: string;
+  log: (message: string) => void;
+}

@@ -1,0 +1,68 @@
+// Faults injected into the v3 API endpoints, and per-endpoint call counters (tests count WeChat calls).
+
+export const ENDPOINTS = ['create', 'query', 'close'] as const;
+export type Endpoint = (typeof ENDPOINTS)[number];
+
+/**
+ * - `frequency-limited`: 429 FREQUENCY_LIMITED (what close answers while the payer is entering the PIN)
+ * - `system-error`: 500 SYSTEM_ERROR
+ * - `delay`: answer normally, `delayMs` late (the work is done first, as when WeChat is slow to reply)
+ * - `bad-signature`: answer normally but with a signature that does not verify
+ */
+export const API_FAULT_KINDS = ['frequency-limited', 'system-error', 'delay', 'bad-signature'] as const;
+export type ApiFaultKind = (typeof API_FAULT_KINDS)[number];
+
+export interface ApiFault {
+  endpoint: Endpoint | 'any';
+  kind: ApiFaultKind;
+  /** Calls still to be affected. */
+  remaining: number;
+  delayMs: number;
+  /** For 429/500: carry the request out first, then answer with the error (outcome unknown to the caller). */
+  afterProcessing: boolean;
+}
+
+export class ApiFaults {
+  private faults: ApiFault[] = [];
+
+  add(fault: ApiFault): void {
+    this.faults.push(fault);
+  }
+
+  /** The first armed fault for this endpoint, consuming one of its calls. */
+  take(endpoint: Endpoint): ApiFault | undefined {
+    const fault = this.faults.find((f) => f.endpoint === endpoint || f.endpoint === 'any');
+    if (!fault) return undefined;
+    fault.remaining--;
+    if (fault.remaining <= 0) this.faults = this.faults.filter((f) => f !== fault);
+    return { ...fault };
+  }
+
+  list(): ApiFault[] {
+    return this.faults.map((f) => ({ ...f }));
+  }
+
+  reset(): void {
+    this.faults = [];
+  }
+}
+
+export class CallCounter {
+  private counts = CallCounter.zero();
+
+  private static zero(): Record<Endpoint, number> {
+    return { create: 0, query: 0, close: 0 };
+  }
+
+  increment(endpoint: Endpoint): void {
+    this.counts[endpoint]++;
+  }
+
+  snapshot(): Record<Endpoint, number> {
+    return { ...this.counts };
+  }
+
+  reset(): void {
+    this.counts = CallCounter.zero();
+  }
+}

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { WechatPayError } from './errors';
+import { RFC3339_WITH_OFFSET } from './time';
+
+// Request validation for the three endpoints. Errors imitate WeChat's PARAM_ERROR wording
+// (`输入源“/body/x”映射到字段“…”…校验失败`) so the field at fault is always named.
+
+export const OUT_TRADE_NO = /^[0-9A-Za-z_*-]{6,32}$/;
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function isAcceptableNotifyUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (value.includes('?') || value.includes('#')) return false;
+  if (url.protocol === 'https:') return true;
+  // The real service demands https; plain http is tolerated only for a merchant on this machine.
+  return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
+}
+
+const mchid = z.string().min(1).max(32, '长度不能超过 32');
+
+export const createOrderSchema = z.object({
+  appid: z.string().min(1).max(32, '长度不能超过 32'),
+  mchid,
+  description: z.string().min(1, '不能为空').max(127, '长度不能超过 127'),
+  out_trade_no: z.string().regex(OUT_TRADE_NO, '须为 6–32 位数字、大小写字母或 _-*'),
+  time_expire: z
+    .string()
+    .regex(
+      RFC3339_WITH_OFFSET,
+      '须为 RFC 3339 格式 yyyy-MM-DDTHH:mm:ss+TIMEZONE，如 2026-11-25T18:30:00+08:00',
+    )
+    .optional(),
+  attach: z.string().max(128, '长度不能超过 128').optional(),
+  notify_url: z
+    .string()
+    .max(256, '长度不能超过 256')
+    .refine(isAcceptableNotifyUrl, '须为不带查询参数的 https 地址（本机地址可用 http）'),
+  amount: z.object({
+    total: z.number().int('须为整数（单位：分）').positive('须大于 0'),
+    currency: z.literal('CNY', '仅支持 CNY').optional(),
+  }),
+});
+export type CreateOrderRequest = z.infer<typeof createOrderSchema>;
+
+export const closeOrderSchema = z.object({ mchid });
+
+export const queryParamsSchema = z.object({ mchid });
+
+export const pathParamsSchema = z.object({
+  out_trade_no: z.string().regex(OUT_TRADE_NO, '须为 6–32 位数字、大小写字母或 _-*'),
+});
+
+const FIELD_LABELS: Record<string, string> = {
+  appid: '应用ID',
+  mchid: '直连商户号',
+  description: '商品描述',
+  out_trade_no: '商户订单号',
+  time_expire: '支付结束时间',
+  attach: '商户数据包',
+  notify_url: '商户回调地址',
+  amount: '订单金额',
+  'amount.total': '总金额',
+  'amount.currency': '货币类型',
+};
+
+export type InputLocation = 'body' | 'query' | 'uri_template';
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let current = input;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+export function paramError(location: InputLocation, field: string, problem: string, value?: unknown) {
+  const label = FIELD_LABELS[field] ?? field;
+  const source = `/${location}/${field.replaceAll('.', '/')}`;
+  return new WechatPayError(400, 'PARAM_ERROR', `输入源“${source}”映射到字段“${label}”${problem}`, {
+    location,
+    value: value ?? '',
+  });
+}
+
+/** Parses or throws 400 PARAM_ERROR naming the first offending field. */
+export function parseParams<T extends z.ZodType>(
+  schema: T,
+  input: unknown,
+  location: InputLocation,
+): z.infer<T> {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new WechatPayError(400, 'PARAM_ERROR', `输入源“/${location}”须为 JSON 对象`);
+  }
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue?.path ?? [];
+  const field = path.map(String).join('.');
+  const value = valueAt(input, path);
+  if (value === undefined) throw paramError(location, field, '必填性规则校验失败，此字段为必填项');
+  const rule = issue?.code === 'invalid_type' ? `类型错误（${issue.message}）` : (issue?.message ?? '');
+  throw paramError(location, field, `校验失败：${rule}`, value);
+}
