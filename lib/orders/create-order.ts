@@ -27,10 +27,7 @@ export interface CreateRechargeOrderInput {
  */
 export async function createRechargeOrder(input: CreateRechargeOrderInput): Promise<CreatedOrder> {
   const env = getEnv();
-  if (input.amountFen > env.RECHARGE_MAX_FEN) {
-    const message = `单笔充值金额不能超过 ${formatYuan(env.RECHARGE_MAX_FEN)}`;
-    throw new AppError('unprocessable_entity', message, { details: [{ field: 'amountFen', message }] });
-  }
+  assertRechargeAmountAllowed(input.amountFen);
   const db = getDb();
   if (input.idempotencyKey) {
     const existing = await findByIdempotencyKey(input.accountId, input.idempotencyKey);
@@ -77,6 +74,15 @@ export async function createRechargeOrder(input: CreateRechargeOrderInput): Prom
   const ready = await db.paymentOrder.update({ where: { id: order.id }, data: { codeUrl } });
   await writeCachedOrderStatus(cacheEntryFromOrder(ready));
   return toCreatedOrder(ready, codeUrl);
+}
+
+/** The configured upper bound (the schema checks the rest). Callers run it before creating anything. */
+export function assertRechargeAmountAllowed(amountFen: number): void {
+  const max = getEnv().RECHARGE_MAX_FEN;
+  if (amountFen > max) {
+    const message = `单笔充值金额不能超过 ${formatYuan(max)}`;
+    throw new AppError('unprocessable_entity', message, { details: [{ field: 'amountFen', message }] });
+  }
 }
 
 /** WeChat asks for a retry with identical parameters on 429/5xx/timeouts: it then returns the same link. */

@@ -52,6 +52,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       });
       closers.push(db.close);
       env.DATABASE_URL = db.url;
+      // PGlite is a single PostgreSQL session behind the socket: concurrent transactions from
+      // several connections would interleave inside it. One connection serializes them properly.
+      env.DATABASE_POOL_SIZE = '1';
       log(`database: embedded PostgreSQL (PGlite) at ${db.url}, data in ${options.dataDir}`);
     } else {
       log(`database: ${redactUrl(env.DATABASE_URL)}`);

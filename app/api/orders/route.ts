@@ -2,7 +2,7 @@
 import { NextResponse } from 'next/server';
 import { getOrCreateCurrentAccountId } from '@/lib/accounts/current-account';
 import { withApiHandler } from '@/lib/http/with-api-handler';
-import { createRechargeOrder } from '@/lib/orders/create-order';
+import { assertRechargeAmountAllowed, createRechargeOrder } from '@/lib/orders/create-order';
 import { createOrderInputSchema, idempotencyKeySchema } from '@/lib/schemas/order';
 
 export const dynamic = 'force-dynamic';
@@ -12,6 +12,8 @@ export const POST = withApiHandler(async (request) => {
   const { amountFen } = createOrderInputSchema.parse(body ?? {});
   const rawKey = request.headers.get('idempotency-key');
   const idempotencyKey = rawKey === null ? undefined : idempotencyKeySchema.parse(rawKey);
+  // All input is checked before the visitor's account is created: bad input changes nothing.
+  assertRechargeAmountAllowed(amountFen);
   const accountId = await getOrCreateCurrentAccountId();
   const order = await createRechargeOrder({ accountId, amountFen, idempotencyKey });
   return NextResponse.json(order, { status: 201, headers: { 'Cache-Control': 'no-store' } });

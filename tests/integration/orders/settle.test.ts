@@ -1,0 +1,83 @@
+// Settling is exactly once, whichever source reports the payment and however often.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { END_REASONS, endPendingOrder } from '@/lib/orders/end-order';
+import { readCachedOrderStatus } from '@/lib/orders/order-status-cache';
+import { settlePaidOrder } from '@/lib/orders/settle-order';
+import { balanceOf, createOrderFor, ledgerCount, newAccount, orderRow } from '../../support/orders-fixtures';
+import { type OrdersHarness, startOrdersHarness } from '../../support/orders-harness';
+
+let harness: OrdersHarness;
+beforeAll(async () => {
+  harness = await startOrdersHarness();
+});
+afterAll(() => harness.close());
+
+/** WeChat's transaction ids are unique; so must ours be across test runs on a shared database. */
+function uniqueTransactionId(): string {
+  return `42${Date.now()}${String(Math.floor(Math.random() * 1e13)).padStart(13, '0')}`.slice(0, 28);
+}
+
+function payment(outTradeNo: string, amountFen: number, transactionId = uniqueTransactionId()) {
+  return { outTradeNo, transactionId, amountFen, paidAt: new Date() };
+}
+
+describe('settlePaidOrder', () => {
+  it('credits once when ten settles of the same payment race (notifications and queries)', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 1234);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        settlePaidOrder(payment(order.outTradeNo, 1234), {
+          via: i % 2 ? 'query' : 'notification',
+          notificationId: `EV-race-${order.orderId}-${i}`,
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.outcome === 'credited')).toHaveLength(1);
+    expect(results.filter((r) => r.outcome === 'already_paid')).toHaveLength(9);
+    expect(await balanceOf(accountId)).toBe(1234n);
+    expect(await ledgerCount(order.orderId)).toBe(1);
+  });
+
+  it('writes PAID to Redis only after the credit is committed', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 500);
+    expect((await readCachedOrderStatus(order.orderId))?.status).toBe('PENDING');
+    await settlePaidOrder(payment(order.outTradeNo, 500), { via: 'query' });
+    expect((await readCachedOrderStatus(order.orderId))?.status).toBe('PAID');
+    expect((await orderRow(order.orderId)).status).toBe('PAID');
+  });
+
+  it('never credits a payment whose amount differs from the order', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 1000);
+    const result = await settlePaidOrder(payment(order.outTradeNo, 1), {
+      via: 'notification',
+      notificationId: `EV-mismatch-${order.orderId}`,
+    });
+    expect(result.outcome).toBe('amount_mismatch');
+    expect(await balanceOf(accountId)).toBe(0n);
+    expect((await orderRow(order.orderId)).status).toBe('PENDING');
+  });
+
+  it.each([
+    { state: 'CLOSED' as const, reason: END_REASONS.closedByRestart },
+    { state: 'FAILED' as const, reason: END_REASONS.payError },
+  ])('still credits a verified payment for an order already $state locally', async ({ state, reason }) => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 777);
+    await endPendingOrder(order.orderId, state, reason);
+    const result = await settlePaidOrder(payment(order.outTradeNo, 777), {
+      via: 'notification',
+      notificationId: `EV-late-${order.orderId}`,
+    });
+    expect(result.outcome).toBe('credited');
+    expect(await balanceOf(accountId)).toBe(777n);
+    expect((await readCachedOrderStatus(order.orderId))?.status).toBe('PAID');
+  });
+
+  it('answers unknown_order for a payment that matches no order', async () => {
+    const result = await settlePaidOrder(payment('RCNOSUCHORDER000000000001', 100), { via: 'query' });
+    expect(result.outcome).toBe('unknown_order');
+  });
+});
