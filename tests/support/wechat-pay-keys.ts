@@ -160,33 +160,10 @@ async function createPlatformCertificate(): Promise<PlatformCertificate> {
   };
 }
 
-// @peculiar/x509 resolves its algorithms through tsyringe, which refuses to load without a Reflect metadata
-// polyfill, and neither `reflect-metadata` nor `@abraham/reflection` is installed. tsyringe only reads
-// constructor parameter metadata that x509's build never emits, so a minimal store is enough. The import is
-// dynamic so that the polyfill is in place before tsyringe's load-time check runs.
+// @peculiar/x509 resolves its algorithms through tsyringe, which refuses to load without a Reflect
+// metadata polyfill; importing it dynamically puts the polyfill in place first.
 async function importX509(): Promise<typeof import('@peculiar/x509')> {
-  type MetadataReflect = typeof Reflect & {
-    getMetadata?: (key: unknown, target: object) => unknown;
-    getOwnMetadata?: (key: unknown, target: object) => unknown;
-    defineMetadata?: (key: unknown, value: unknown, target: object) => void;
-  };
-  const reflect = Reflect as MetadataReflect;
-  if (!reflect.getMetadata) {
-    const store = new WeakMap<object, Map<unknown, unknown>>();
-    reflect.getOwnMetadata = (key, target) => store.get(target)?.get(key);
-    reflect.getMetadata = (key, target) => {
-      for (let t: object | null = target; t; t = Object.getPrototypeOf(t)) {
-        const value = store.get(t)?.get(key);
-        if (value !== undefined) return value;
-      }
-      return undefined;
-    };
-    reflect.defineMetadata = (key, value, target) => {
-      const entries = store.get(target) ?? new Map<unknown, unknown>();
-      entries.set(key, value);
-      store.set(target, entries);
-    };
-  }
+  await import('reflect-metadata');
   return import('@peculiar/x509');
 }
 
