@@ -31,7 +31,7 @@ export async function createRechargeOrder(input: CreateRechargeOrderInput): Prom
   const db = getDb();
   if (input.idempotencyKey) {
     const existing = await findByIdempotencyKey(input.accountId, input.idempotencyKey);
-    if (existing) return replay(existing, input.amountFen);
+    if (existing) return replay(await settledAttempt(existing), input.amountFen);
   }
 
   await closePendingOrders(input.accountId);
@@ -53,7 +53,7 @@ export async function createRechargeOrder(input: CreateRechargeOrderInput): Prom
     // A concurrent request with the same Idempotency-Key won the insert: answer with its order.
     if (isUniqueViolation(error) && input.idempotencyKey) {
       const winner = await findByIdempotencyKey(input.accountId, input.idempotencyKey);
-      if (winner) return replay(winner, input.amountFen);
+      if (winner) return replay(await settledAttempt(winner), input.amountFen);
     }
     throw error;
   }
@@ -113,6 +113,22 @@ async function findByIdempotencyKey(accountId: string, idempotencyKey: string): 
   return getDb().paymentOrder.findUnique({
     where: { accountId_idempotencyKey: { accountId, idempotencyKey } },
   });
+}
+
+const IN_FLIGHT_POLL_MS = 100;
+
+/**
+ * A concurrent request with the same key may still be waiting for WeChat's QR link: wait for it
+ * (bounded by the WeChat timeout and its one retry) so that both requests answer the same order.
+ */
+async function settledAttempt(order: OrderRow): Promise<OrderRow> {
+  const deadline = Date.now() + getEnv().WECHATPAY_TIMEOUT_MS * 2 + 1_000;
+  let current = order;
+  while (current.status === 'PENDING' && !current.codeUrl && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, IN_FLIGHT_POLL_MS));
+    current = await getDb().paymentOrder.findUniqueOrThrow({ where: { id: order.id } });
+  }
+  return current;
 }
 
 /** The same request again (double click, retry): the same order, never a second one. */

@@ -1,0 +1,95 @@
+// The polling path: Redis only, owner-only, with the database as a one-off fallback and the WeChat
+// query left to the background, at most one per order per few seconds.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { getDb } from '@/lib/db';
+import { getOrderStatusForAccount } from '@/lib/orders/get-order-status';
+import {
+  orderStatusKey,
+  readCachedOrderStatus,
+  writeCachedOrderStatus,
+} from '@/lib/orders/order-status-cache';
+import { reconcileOrderIfUnlocked } from '@/lib/orders/reconcile-order';
+import { getRedis } from '@/lib/redis';
+import { createOrderFor, newAccount } from '../../support/orders-fixtures';
+import { type OrdersHarness, startOrdersHarness } from '../../support/orders-harness';
+
+let harness: OrdersHarness;
+beforeAll(async () => {
+  harness = await startOrdersHarness();
+});
+afterAll(() => harness.close());
+
+const queryCalls = async () =>
+  (await harness.control<{ calls: Record<string, number> }>('GET', '/sandbox/stats')).calls.query ?? 0;
+
+describe('getOrderStatusForAccount', () => {
+  it('answers a fresh order from Redis without scheduling a WeChat query', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 100);
+    const schedule = vi.fn();
+    const findUnique = vi.spyOn(getDb().paymentOrder, 'findUnique');
+    const view = await getOrderStatusForAccount(order.orderId, accountId, schedule);
+    expect(view).toMatchObject({ orderId: order.orderId, status: 'PENDING', amountFen: 100 });
+    expect(findUnique).not.toHaveBeenCalled();
+    expect(schedule).not.toHaveBeenCalled();
+    findUnique.mockRestore();
+  });
+
+  it.each([
+    { who: 'another account', viewer: () => newAccount() },
+    { who: 'a visitor without an account', viewer: async () => null },
+  ])('answers not_found to $who', async ({ viewer }) => {
+    const order = await createOrderFor(await newAccount(), 100);
+    await expect(getOrderStatusForAccount(order.orderId, await viewer(), vi.fn())).rejects.toMatchObject({
+      code: 'not_found',
+    });
+  });
+
+  it.each(['not-a-uuid', '00000000-0000-4000-8000-000000000000'])(
+    'answers not_found for order id %s',
+    async (id) => {
+      await expect(getOrderStatusForAccount(id, await newAccount(), vi.fn())).rejects.toMatchObject({
+        code: 'not_found',
+      });
+    },
+  );
+
+  it('falls back to the database once when Redis lost the entry, and writes it back', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 100);
+    await getRedis().del(orderStatusKey(order.orderId));
+    const view = await getOrderStatusForAccount(order.orderId, accountId, vi.fn());
+    expect(view.status).toBe('PENDING');
+    expect(await readCachedOrderStatus(order.orderId)).toMatchObject({ status: 'PENDING', accountId });
+  });
+
+  it('schedules a background query for an open order older than the query delay', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 100);
+    const entry = await readCachedOrderStatus(order.orderId);
+    if (!entry) throw new Error('status missing');
+    await writeCachedOrderStatus({ ...entry, createdAtMs: Date.now() - 6_000 });
+    const tasks: (() => Promise<void>)[] = [];
+    await getOrderStatusForAccount(order.orderId, accountId, (task) => tasks.push(task));
+    expect(tasks).toHaveLength(1);
+  });
+});
+
+describe('reconcileOrderIfUnlocked', () => {
+  it('sends one WeChat query for many concurrent polls of the same order', async () => {
+    const order = await createOrderFor(await newAccount(), 100);
+    const before = await queryCalls();
+    await Promise.all(Array.from({ length: 8 }, () => reconcileOrderIfUnlocked(order.orderId)));
+    expect((await queryCalls()) - before).toBe(1);
+  });
+
+  it('moves the order to FAILED when WeChat reports the payment failed', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 100);
+    await harness.control('POST', '/sandbox/fail', { out_trade_no: order.outTradeNo });
+    await reconcileOrderIfUnlocked(order.orderId);
+    const view = await getOrderStatusForAccount(order.orderId, accountId, vi.fn());
+    expect(view.status).toBe('FAILED');
+    expect(view.reason).toBeTruthy();
+  });
+});
