@@ -84,11 +84,11 @@ async function startNotifyServer(): Promise<{ server: Server; url: string }> {
 export async function waitFor<T>(
   check: () => Promise<T>,
   { timeoutMs = 10_000, intervalMs = 25 } = {},
-): Promise<T> {
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
-    if (value) return value;
+    if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error('waitFor: condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
