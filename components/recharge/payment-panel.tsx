@@ -41,7 +41,9 @@ export function PaymentPanel({ order, pollIntervalMs, pageTimeoutMs, onRestart }
     timedOut || settled ? null : orderStatusUrl(order.orderId),
     fetchOrderStatus,
     {
-      refreshInterval: (latest) => (latest && isFinalStatus(latest.status) ? 0 : pollIntervalMs),
+      // A plain number on purpose: SWR restarts its timer whenever this option changes identity, and
+      // the countdown re-renders this component four times a second. Polling stops via the null key.
+      refreshInterval: pollIntervalMs,
       fallbackData: order.status,
       revalidateOnFocus: false,
       shouldRetryOnError: (err) => !(err instanceof OrderNotFoundError),

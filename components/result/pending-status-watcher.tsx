@@ -1,7 +1,7 @@
 'use client';
 
 import { useRouter } from 'next/navigation';
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import useSWR from 'swr';
 import { fetchOrderStatus, orderStatusUrl } from '@/components/recharge/fetch-order-status';
 import { isFinalStatus } from '@/lib/schemas/order';
@@ -19,15 +19,17 @@ export function PendingStatusWatcher({
   pollIntervalMs: number;
 }) {
   const router = useRouter();
-  const { data } = useSWR(orderStatusUrl(orderId), fetchOrderStatus, {
-    refreshInterval: (latest) => (latest && isFinalStatus(latest.status) ? 0 : pollIntervalMs),
+  const [final, setFinal] = useState(false);
+  const { data } = useSWR(final ? null : orderStatusUrl(orderId), fetchOrderStatus, {
+    refreshInterval: pollIntervalMs,
     revalidateOnFocus: false,
   });
-  const final = data ? isFinalStatus(data.status) : false;
 
   useEffect(() => {
-    if (final) router.refresh();
-  }, [final, router]);
+    if (!data || !isFinalStatus(data.status)) return;
+    setFinal(true);
+    router.refresh();
+  }, [data, router]);
 
   return null;
 }
