@@ -18,7 +18,8 @@ function hasInstalledSchemaEngine() {
   }
 }
 
-const env = { ...process.env, PRISMA_HIDE_UPDATE_MESSAGE: '1' };
+// CHECKPOINT_DISABLE: no update check (it phones home; offline it once left `generate` hanging).
+const env = { ...process.env, PRISMA_HIDE_UPDATE_MESSAGE: '1', CHECKPOINT_DISABLE: '1' };
 if (!env.PRISMA_SCHEMA_ENGINE_BINARY && !hasInstalledSchemaEngine()) {
   env.PRISMA_SCHEMA_ENGINE_BINARY = process.execPath;
 }
@@ -28,5 +29,8 @@ if (!existsSync(prismaBin)) throw new Error(`prisma CLI not found at ${prismaBin
 const result = spawnSync(process.execPath, [prismaBin, 'generate', ...process.argv.slice(2)], {
   env,
   stdio: 'inherit',
+  // Generation takes about a second; never let an install hang on it.
+  timeout: 120_000,
 });
+if (result.error) console.error(`prisma generate failed: ${result.error.message}`);
 process.exit(result.status ?? 1);
