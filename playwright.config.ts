@@ -5,6 +5,12 @@ const APP_PORT = Number(process.env.E2E_APP_PORT ?? 3210);
 const SANDBOX_PORT = Number(process.env.E2E_SANDBOX_PORT ?? 3310);
 export const APP_URL = `http://127.0.0.1:${APP_PORT}`;
 export const SANDBOX_URL = `http://127.0.0.1:${SANDBOX_PORT}`;
+/**
+ * How long the payment page waits for a final result before showing its timeout view (the app's
+ * default is 30 s). Shortened so the timeout stories don't sit idle; still well past the 5 s after
+ * which the server queries WeChat itself, so the background-query stories finish before it.
+ */
+export const PAGE_TIMEOUT_MS = 12_000;
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -59,6 +65,7 @@ export default defineConfig({
       WECHATPAY_NOTIFY_URL: `${APP_URL}/api/wechat-pay/notify`,
       EMBEDDED_POSTGRES_PORT: String(APP_PORT + 51_000),
       UPSTASH_LOCAL_PORT: String(APP_PORT + 5_000),
+      PAGE_TIMEOUT_MS: String(PAGE_TIMEOUT_MS),
     },
   },
 });
