@@ -47,6 +47,9 @@ export function PaymentPanel({ order, pollIntervalMs, pageTimeoutMs, onRestart }
       fallbackData: order.status,
       revalidateOnFocus: false,
       shouldRetryOnError: (err) => !(err instanceof OrderNotFoundError),
+      // SWR pauses refreshInterval while an error is set and backs off from 5 s: one Redis blip
+      // would eat a third of the page's wait. Retry at the polling pace instead.
+      errorRetryInterval: pollIntervalMs,
     },
   );
   const polledFinal = data && isFinalStatus(data.status) ? data.status : null;
@@ -74,7 +77,14 @@ export function PaymentPanel({ order, pollIntervalMs, pageTimeoutMs, onRestart }
   }
 
   if (timedOut && !finalStatus) {
-    return <PaymentTimeoutView order={order} resultPath={resultPath} onRestart={onRestart} />;
+    return (
+      <PaymentTimeoutView
+        order={order}
+        pollIntervalMs={pollIntervalMs}
+        resultPath={resultPath}
+        onRestart={onRestart}
+      />
+    );
   }
 
   return (

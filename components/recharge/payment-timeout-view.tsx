@@ -9,9 +9,12 @@ import styles from './payment-panel.module.css';
 
 type PaymentTimeoutViewProps = {
   order: CreatedOrder;
+  pollIntervalMs: number;
   resultPath: string;
   onRestart: () => void;
 };
+
+const RECHECK_ATTEMPTS = 3;
 
 type RecheckState = 'idle' | 'checking' | 'still-pending' | 'failed';
 
@@ -21,7 +24,12 @@ const RECHECK_MESSAGE: Partial<Record<RecheckState, string>> = {
 };
 
 /** The page stopped waiting, not the payment: a payment made now or later is still credited. */
-export function PaymentTimeoutView({ order, resultPath, onRestart }: PaymentTimeoutViewProps) {
+export function PaymentTimeoutView({
+  order,
+  pollIntervalMs,
+  resultPath,
+  onRestart,
+}: PaymentTimeoutViewProps) {
   const router = useRouter();
   const [recheck, setRecheck] = useState<RecheckState>('idle');
   const headingRef = useRef<HTMLHeadingElement>(null);
@@ -31,13 +39,18 @@ export function PaymentTimeoutView({ order, resultPath, onRestart }: PaymentTime
     headingRef.current?.focus();
   }, []);
 
+  // A status read is what makes the server ask WeChat (after answering), so one read can't see
+  // the answer to the query it triggers: read a few times, at the polling pace.
   async function checkAgain() {
     setRecheck('checking');
     try {
-      const view = await fetchOrderStatus(orderStatusUrl(order.orderId));
-      if (isFinalStatus(view.status)) {
-        router.replace(resultPath);
-        return;
+      for (let attempt = 0; attempt < RECHECK_ATTEMPTS; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
+        const view = await fetchOrderStatus(orderStatusUrl(order.orderId));
+        if (isFinalStatus(view.status)) {
+          router.replace(resultPath);
+          return;
+        }
       }
       setRecheck('still-pending');
     } catch (error) {
