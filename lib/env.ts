@@ -59,17 +59,36 @@ const envSchema = z.object({
   STATUS_QUERY_DELAY_MS: positiveInt.default(5_000),
   /** How long the page waits for a final state before showing the timeout page. */
   PAGE_TIMEOUT_MS: positiveInt.default(30_000),
+  /** How often each server process sweeps PENDING orders older than a minute (0 = never). */
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().nonnegative().default(60_000),
 });
 
 export type Env = z.infer<typeof envSchema>;
 
 let parsed: Env | undefined;
 
+/**
+ * Their defaults point at the local stack. A production server must say where things are rather
+ * than quietly talk to localhost (and set a non-Secure cookie because APP_BASE_URL wasn't https).
+ */
+const REQUIRED_IN_PRODUCTION = [
+  'APP_BASE_URL',
+  'DATABASE_URL',
+  'UPSTASH_REDIS_REST_URL',
+  'UPSTASH_REDIS_REST_TOKEN',
+  'WECHATPAY_NOTIFY_URL',
+] as const;
+
 export function getEnv(): Env {
   if (parsed) return parsed;
   const result = envSchema.safeParse(process.env);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+  const missing =
+    process.env.NODE_ENV === 'production' ? REQUIRED_IN_PRODUCTION.filter((name) => !process.env[name]) : [];
+  if (!result.success || missing.length > 0) {
+    const problems = [
+      ...(result.success ? [] : result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)),
+      ...missing.map((name) => `  ${name}: required in production`),
+    ].join('\n');
     throw new Error(`Invalid environment configuration:\n${problems}\nSee .env.example.`);
   }
   parsed = result.data;

@@ -34,8 +34,6 @@ export async function createRechargeOrder(input: CreateRechargeOrderInput): Prom
     if (existing) return replay(await settledAttempt(existing), input.amountFen);
   }
 
-  await closePendingOrders(input.accountId);
-
   const now = new Date();
   let order: OrderRow;
   try {
@@ -58,6 +56,10 @@ export async function createRechargeOrder(input: CreateRechargeOrderInput): Prom
     throw error;
   }
 
+  // After the insert, which claimed the idempotency key: a concurrent same-key request can't
+  // close this order, and this order is excluded from what gets closed.
+  await closePendingOrders(input.accountId, order.id);
+
   let codeUrl: string;
   try {
     codeUrl = await requestCodeUrl({
@@ -71,7 +73,15 @@ export async function createRechargeOrder(input: CreateRechargeOrderInput): Prom
     await endPendingOrder(order.id, 'FAILED', END_REASONS.createFailed);
     throw providerError(error);
   }
-  const ready = await db.paymentOrder.update({ where: { id: order.id }, data: { codeUrl } });
+  // Only a still-PENDING order gets its QR link: if it ended meanwhile, the link must not be shown.
+  const stored = await db.paymentOrder.updateMany({
+    where: { id: order.id, status: 'PENDING' },
+    data: { codeUrl },
+  });
+  const ready = await db.paymentOrder.findUniqueOrThrow({ where: { id: order.id } });
+  if (stored.count === 0) {
+    throw new AppError('conflict', '该订单已失效，请重新发起支付');
+  }
   await writeCachedOrderStatus(cacheEntryFromOrder(ready));
   return toCreatedOrder(ready, codeUrl);
 }
@@ -97,15 +107,16 @@ async function requestCodeUrl(request: NativeOrderInput): Promise<string> {
   }
 }
 
+/** The payer sees a fixed message and WeChat's error code (for support); details go to the log only. */
 function providerError(error: unknown): AppError {
   if (error instanceof WechatPayError) {
     console.error(`[orders] WeChat Pay refused the order: ${error.code} ${error.message}`);
-    const hint = error.retryable ? '微信支付暂时不可用，请稍后重试' : `微信支付下单失败：${error.message}`;
-    return new AppError('payment_provider_error', hint, {
-      cause: error,
-      details: [{ field: '', message: error.code }],
-    });
+    const message = error.retryable
+      ? '微信支付暂时不可用，请稍后重试'
+      : `微信支付下单失败（错误码 ${error.code}），请稍后重试或联系客服`;
+    return new AppError('payment_provider_error', message, { cause: error });
   }
+  console.error('[orders] creating the WeChat Pay order failed', error);
   return new AppError('payment_provider_error', '微信支付下单失败，请稍后重试', { cause: error });
 }
 

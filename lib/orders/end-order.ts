@@ -6,6 +6,7 @@ import { cacheEntryFromOrder, writeCachedOrderStatus } from './order-status-cach
 export const END_REASONS = {
   closedByRestart: '已发起新的支付，此订单已关闭',
   closedAtWechat: '订单已关闭或已过期',
+  expired: '订单已过期',
   payError: '支付失败，请重新支付',
   createFailed: '微信支付下单失败',
 } as const;

@@ -7,7 +7,9 @@ import { isUuid } from '../uuid';
 import {
   type CachedOrderStatus,
   cacheEntryFromOrder,
+  isKnownMissing,
   readCachedOrderStatus,
+  rememberMissing,
   toStatusView,
   writeCachedOrderStatus,
 } from './order-status-cache';
@@ -40,8 +42,12 @@ export async function getOrderStatusForAccount(
 }
 
 async function loadFromDatabase(orderId: string): Promise<CachedOrderStatus | null> {
+  if (await isKnownMissing(orderId)) return null;
   const order = await getDb().paymentOrder.findUnique({ where: { id: orderId } });
-  if (!order) return null;
+  if (!order) {
+    await rememberMissing(orderId);
+    return null;
+  }
   const entry = cacheEntryFromOrder(order);
   await writeCachedOrderStatus(entry, { onlyIfMissing: true });
   return entry;

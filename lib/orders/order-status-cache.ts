@@ -1,6 +1,7 @@
 import 'server-only';
+import { z } from 'zod';
 import { getRedis } from '../redis';
-import type { OrderStatus, OrderStatusView } from '../schemas/order';
+import { type OrderStatus, type OrderStatusView, orderStatusSchema } from '../schemas/order';
 
 // Redis holds each order's current status so that the page's polling never touches the database.
 // Writers: order creation (PENDING), settlement and closing (final states, always written), and the
@@ -19,6 +20,16 @@ export interface CachedOrderStatus {
   updatedAt: string;
 }
 
+const cachedOrderStatusSchema = z.object({
+  orderId: z.string(),
+  accountId: z.string(),
+  status: orderStatusSchema,
+  amountFen: z.number().int(),
+  reason: z.string().optional(),
+  createdAtMs: z.number(),
+  updatedAt: z.string(),
+});
+
 /** A week: long after any page stops polling; a miss later is served from the database once. */
 const STATUS_TTL_SECONDS = 7 * 24 * 60 * 60;
 
@@ -26,8 +37,31 @@ export function orderStatusKey(orderId: string): string {
   return `order:${orderId}:status`;
 }
 
+/** Null when absent; an entry of another shape (an older deploy's, a stray write) counts as absent. */
 export async function readCachedOrderStatus(orderId: string): Promise<CachedOrderStatus | null> {
-  return getRedis().get<CachedOrderStatus>(orderStatusKey(orderId));
+  const raw = await getRedis().get<unknown>(orderStatusKey(orderId));
+  if (raw === null) return null;
+  const parsed = cachedOrderStatusSchema.safeParse(raw);
+  if (!parsed.success) {
+    console.warn(`[orders] ignoring malformed status entry for order ${orderId}`);
+    return null;
+  }
+  return parsed.data;
+}
+
+/** Remembers for a short while that an id has no order, so guessing ids can't load the database. */
+const MISSING_TTL_SECONDS = 60;
+
+export function missingOrderKey(orderId: string): string {
+  return `order:${orderId}:missing`;
+}
+
+export async function isKnownMissing(orderId: string): Promise<boolean> {
+  return (await getRedis().exists(missingOrderKey(orderId))) === 1;
+}
+
+export async function rememberMissing(orderId: string): Promise<void> {
+  await getRedis().set(missingOrderKey(orderId), 1, { ex: MISSING_TTL_SECONDS });
 }
 
 export async function writeCachedOrderStatus(

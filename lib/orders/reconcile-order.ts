@@ -2,13 +2,14 @@ import 'server-only';
 import { getDb } from '../db';
 import { getRedis } from '../redis';
 import { getWechatPayClient, isWechatPayError } from '../wechat-pay';
+import { applyWechatState } from './apply-wechat-state';
+import { closeAtWechat } from './close-at-wechat';
 import { END_REASONS, endPendingOrder } from './end-order';
 import { cacheEntryFromOrder, writeCachedOrderStatus } from './order-status-cache';
-import { settlePaidOrder } from './settle-order';
 
 // Asking WeChat when a notification is late or lost. Triggered in the background by the status
-// route; a Redis SET NX EX lock makes concurrent polls and several app instances send at most
-// one query per order per QUERY_LOCK_SECONDS.
+// route and by the periodic reconciler; a Redis SET NX EX lock makes concurrent polls, the
+// reconciler and several app instances send at most one query per order per QUERY_LOCK_SECONDS.
 
 const QUERY_LOCK_SECONDS = 4;
 
@@ -17,55 +18,38 @@ export function queryLockKey(orderId: string): string {
 }
 
 /** Queries WeChat for the order unless another poll or instance did so in the last few seconds. */
-export async function reconcileOrderIfUnlocked(orderId: string): Promise<void> {
+export async function reconcileOrderIfUnlocked(orderId: string, now: Date = new Date()): Promise<void> {
   const acquired = await getRedis().set(queryLockKey(orderId), Date.now(), {
     nx: true,
     ex: QUERY_LOCK_SECONDS,
   });
   if (acquired !== 'OK') return;
-  await reconcileOrderNow(orderId);
+  await reconcileOrderNow(orderId, now);
 }
 
-/** Asks WeChat where the order stands and applies a final answer exactly as a notification would. */
-export async function reconcileOrderNow(orderId: string): Promise<void> {
-  const db = getDb();
-  const order = await db.paymentOrder.findUnique({ where: { id: orderId } });
+/**
+ * Brings a PENDING order in line with WeChat: a payment is settled exactly as a notification
+ * would; a closed or failed payment ends the order; an order past its expiry that WeChat still
+ * holds open is closed there (WeChat may keep reporting NOTPAY after time_expire).
+ */
+export async function reconcileOrderNow(orderId: string, now: Date = new Date()): Promise<void> {
+  const order = await getDb().paymentOrder.findUnique({ where: { id: orderId } });
   if (!order) return;
-  if (order.status === 'PAID') {
-    // Nothing to ask; make sure Redis agrees with the database.
+  if (order.status !== 'PENDING') {
+    // Final already: nothing to ask WeChat. Repair Redis in case a write was lost.
     await writeCachedOrderStatus(cacheEntryFromOrder(order));
     return;
   }
-  let transaction: Awaited<ReturnType<ReturnType<typeof getWechatPayClient>['queryOrder']>>;
+  const expired = now.getTime() > order.expiresAt.getTime();
   try {
-    transaction = await getWechatPayClient().queryOrder(order.outTradeNo);
+    const transaction = await getWechatPayClient().queryOrder(order.outTradeNo);
+    await applyWechatState(order, transaction);
+    if (transaction.status === 'PENDING' && expired) await closeAtWechat(order, END_REASONS.expired);
   } catch (error) {
-    // ORDER_NOT_EXIST means "not known yet", never "failed".
-    if (isWechatPayError(error) && error.code === 'ORDER_NOT_EXIST') return;
-    throw error;
-  }
-  switch (transaction.status) {
-    case 'PAID':
-      if (!transaction.transactionId)
-        throw new Error(`WeChat reports ${order.outTradeNo} paid without a transaction_id`);
-      await settlePaidOrder(
-        {
-          outTradeNo: order.outTradeNo,
-          transactionId: transaction.transactionId,
-          amountFen: transaction.amountFen,
-          paidAt: transaction.successTime ?? new Date(),
-        },
-        { via: 'query' },
-      );
-      return;
-    case 'CLOSED':
-      await endPendingOrder(order.id, 'CLOSED', END_REASONS.closedAtWechat);
-      return;
-    case 'FAILED':
-      await endPendingOrder(order.id, 'FAILED', END_REASONS.payError);
-      return;
-    case 'PENDING':
-      return;
+    if (!isWechatPayError(error) || error.code !== 'ORDER_NOT_EXIST') throw error;
+    // Unknown at WeChat: "not known yet" while it could still be created; past its time_expire
+    // WeChat can no longer accept it, so it can never be paid.
+    if (expired) await endPendingOrder(order.id, 'CLOSED', END_REASONS.expired);
   }
 }
 

@@ -3,8 +3,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getDb } from '@/lib/db';
 import { AppError } from '@/lib/http/app-error';
-import { createRechargeOrder } from '@/lib/orders/create-order';
+import { createRechargeOrder, ORDER_DESCRIPTION } from '@/lib/orders/create-order';
 import { readCachedOrderStatus } from '@/lib/orders/order-status-cache';
+import { generateOutTradeNo } from '@/lib/orders/out-trade-no';
 import { balanceOf, newAccount, orderRow } from '../../support/orders-fixtures';
 import { type OrdersHarness, startOrdersHarness } from '../../support/orders-harness';
 
@@ -69,6 +70,21 @@ describe('createRechargeOrder', () => {
     await createRechargeOrder({ accountId, amountFen: 200 });
     expect((await orderRow(first.orderId)).status).toBe('PAID');
     expect(await balanceOf(accountId)).toBe(150n);
+  });
+
+  it('does not close an older order whose creation is still in flight (no QR link yet)', async () => {
+    const accountId = await newAccount();
+    const inFlight = await getDb().paymentOrder.create({
+      data: {
+        accountId,
+        outTradeNo: generateOutTradeNo(),
+        amountFen: 100,
+        description: ORDER_DESCRIPTION,
+        expiresAt: new Date(Date.now() + 600_000),
+      },
+    });
+    await createRechargeOrder({ accountId, amountFen: 200 });
+    expect((await orderRow(inFlight.id)).status).toBe('PENDING');
   });
 
   it('leaves the older order pending (not closed) when WeChat answers FREQUENCY_LIMITED while the payer pays', async () => {

@@ -54,6 +54,16 @@ describe('getOrderStatusForAccount', () => {
     },
   );
 
+  it('remembers an unknown order id, so repeated guesses do not reach the database', async () => {
+    const viewer = await newAccount();
+    const id = crypto.randomUUID();
+    await expect(getOrderStatusForAccount(id, viewer, vi.fn())).rejects.toMatchObject({ code: 'not_found' });
+    const findUnique = vi.spyOn(getDb().paymentOrder, 'findUnique');
+    await expect(getOrderStatusForAccount(id, viewer, vi.fn())).rejects.toMatchObject({ code: 'not_found' });
+    expect(findUnique).not.toHaveBeenCalled();
+    findUnique.mockRestore();
+  });
+
   it('falls back to the database once when Redis lost the entry, and writes it back', async () => {
     const accountId = await newAccount();
     const order = await createOrderFor(accountId, 100);

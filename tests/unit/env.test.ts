@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { getEnv, resetEnvForTests } from '@/lib/env';
+
+const BASE = {
+  SESSION_SECRET: 'x'.repeat(32),
+  WECHATPAY_MCHID: '1900000001',
+  WECHATPAY_APPID: 'wx0000000000000000',
+  WECHATPAY_MERCHANT_SERIAL_NO: 'ABC',
+  WECHATPAY_APIV3_KEY: 'k'.repeat(32),
+};
+
+const PRODUCTION_ADDRESSES = {
+  APP_BASE_URL: 'https://pay.example.com',
+  DATABASE_URL: 'postgresql://app@db.internal:5432/app',
+  UPSTASH_REDIS_REST_URL: 'https://eu1-example.upstash.io',
+  UPSTASH_REDIS_REST_TOKEN: 'token',
+  WECHATPAY_NOTIFY_URL: 'https://pay.example.com/api/wechat-pay/notify',
+};
+
+function loadWith(vars: Record<string, string>) {
+  vi.unstubAllEnvs();
+  for (const key of Object.keys(process.env)) {
+    if (key.startsWith('WECHATPAY_') || key.startsWith('UPSTASH_') || key === 'DATABASE_URL')
+      vi.stubEnv(key, undefined);
+  }
+  for (const [key, value] of Object.entries(vars)) vi.stubEnv(key, value);
+  resetEnvForTests();
+  return getEnv();
+}
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+  resetEnvForTests();
+});
+
+describe('getEnv', () => {
+  it('applies the documented defaults outside production', () => {
+    const env = loadWith({ ...BASE, NODE_ENV: 'development' });
+    expect(env).toMatchObject({
+      RECHARGE_MAX_FEN: 5_000_000,
+      ORDER_TTL_SECONDS: 600,
+      STATUS_POLL_INTERVAL_MS: 2_000,
+      STATUS_QUERY_DELAY_MS: 5_000,
+      PAGE_TIMEOUT_MS: 30_000,
+      RECONCILE_INTERVAL_MS: 60_000,
+      WECHATPAY_BASE_URL: 'https://api.mch.weixin.qq.com',
+    });
+  });
+
+  it('refuses to start in production without the addresses that default to localhost', () => {
+    expect(() => loadWith({ ...BASE, NODE_ENV: 'production' })).toThrow(
+      /APP_BASE_URL: required in production[\s\S]*WECHATPAY_NOTIFY_URL: required in production/,
+    );
+    expect(loadWith({ ...BASE, ...PRODUCTION_ADDRESSES, NODE_ENV: 'production' }).APP_BASE_URL).toBe(
+      'https://pay.example.com',
+    );
+  });
+
+  it.each<{ name: string; vars: Record<string, string>; error: RegExp }>([
+    { name: 'a short SESSION_SECRET', vars: { SESSION_SECRET: 'short' }, error: /SESSION_SECRET/ },
+    {
+      name: 'an APIv3 key of 31 bytes',
+      vars: { WECHATPAY_APIV3_KEY: 'k'.repeat(31) },
+      error: /WECHATPAY_APIV3_KEY/,
+    },
+    { name: 'a non-numeric timeout', vars: { PAGE_TIMEOUT_MS: 'soon' }, error: /PAGE_TIMEOUT_MS/ },
+  ])('names the variable for $name', ({ vars, error }) => {
+    expect(() => loadWith({ ...BASE, NODE_ENV: 'development', ...vars })).toThrow(error);
+  });
+});
