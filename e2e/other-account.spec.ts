@@ -20,7 +20,7 @@ test('an order is visible only to the visitor who made it', async ({ page, newVi
 
     const response = await stranger.goto(order.resultPath);
     expect(response?.status()).toBe(404);
-    await expect(stranger.getByText('This page could not be found.')).toBeVisible();
+    await expect(stranger.getByRole('heading', { name: '页面不存在' })).toBeVisible();
     await expect(stranger.getByText(order.outTradeNo)).toHaveCount(0);
   });
 
@@ -33,7 +33,7 @@ test('an order is visible only to the visitor who made it', async ({ page, newVi
     expect((await other.request.get(statusPath)).status()).toBe(404);
     const response = await other.goto(order.resultPath);
     expect(response?.status()).toBe(404);
-    await expect(other.getByText('This page could not be found.')).toBeVisible();
+    await expect(other.getByRole('heading', { name: '页面不存在' })).toBeVisible();
     await expect(other.getByText(order.outTradeNo)).toHaveCount(0);
   });
 
