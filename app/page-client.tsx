@@ -1,5 +1,6 @@
 'use client';
 
+import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { PaymentPanel } from '@/components/recharge/payment-panel';
 import { RechargeForm } from '@/components/recharge/recharge-form';
@@ -16,6 +17,7 @@ type Step = { kind: 'form'; amountText: string } | { kind: 'paying'; order: Crea
 
 /** The recharge flow in place: pick an amount → scan the QR code → (result page, or a timeout note). */
 export function RechargePageClient({ pollIntervalMs, pageTimeoutMs, maxFen }: RechargePageClientProps) {
+  const router = useRouter();
   const [step, setStep] = useState<Step>({ kind: 'form', amountText: '' });
 
   if (step.kind === 'paying') {
@@ -26,9 +28,11 @@ export function RechargePageClient({ pollIntervalMs, pageTimeoutMs, maxFen }: Re
         pollIntervalMs={pollIntervalMs}
         pageTimeoutMs={pageTimeoutMs}
         // Starting over keeps the amount; the remounted form makes a fresh Idempotency-Key for it.
-        onRestart={() =>
-          setStep({ kind: 'form', amountText: formatFen(step.order.amountFen).replaceAll(',', '') })
-        }
+        // The balance is re-read: the abandoned order may have been paid meanwhile.
+        onRestart={() => {
+          setStep({ kind: 'form', amountText: formatFen(step.order.amountFen).replaceAll(',', '') });
+          router.refresh();
+        }}
       />
     );
   }
