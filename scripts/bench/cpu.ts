@@ -70,3 +70,15 @@ export function cpuSpent(before: CpuSnapshot, after: CpuSnapshot): CpuSnapshot {
   }
   return spent;
 }
+
+/** Several spans as one (null for a meter unreadable in any of them). */
+export function sumCpu(spent: CpuSnapshot[]): CpuSnapshot {
+  const total: CpuSnapshot = {};
+  for (const one of spent) {
+    for (const [name, ms] of Object.entries(one)) {
+      const sofar = total[name];
+      total[name] = ms === null || sofar === null ? null : (sofar ?? 0) + ms;
+    }
+  }
+  return total;
+}

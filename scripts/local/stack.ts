@@ -130,7 +130,7 @@ function readKey(env: Record<string, string>, name: string): string {
   return readFileSync(resolve(required(env, name)), 'utf8');
 }
 
-function redactUrl(url: string): string {
+export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';

@@ -1,0 +1,108 @@
+// Where the status route's time goes, measured with the server otherwise idle: one request at a
+// time, its Redis read direct vs. through the Upstash REST bridge the app actually uses, and the
+// account cookie's HMAC check. README's account of the route's cost rests on these.
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Redis as UpstashRedis } from '@upstash/redis';
+import type IORedis from 'ioredis';
+import { buildStatusUrl, type Order } from './app-api';
+import { percentile } from './load';
+import type { NextServer } from './next-server';
+import { CONNECTIONS } from './settings';
+
+export interface IdleCosts {
+  sequential: { floorP50Ms: number; statusP50Ms: number; n: number };
+  redisDirect: { opsPerSecond: number; p50Ms: number };
+  redisBridge: { opsPerSecond: number; p50Ms: number };
+  hmacMicroseconds: number;
+}
+
+export async function measureIdleCosts(
+  app: NextServer,
+  order: Order,
+  env: Record<string, string>,
+  redis: IORedis,
+): Promise<IdleCosts> {
+  console.log('\ncosts: one request at a time, and Redis GET direct vs. through the REST bridge');
+  const n = 300;
+  const floorP50Ms = await measureSequentialP50(`${app.url}/api/live`, {}, n);
+  const statusP50Ms = await measureSequentialP50(buildStatusUrl(app.url, order), { cookie: order.cookie }, n);
+
+  // The key the status route reads (lib/orders/order-status-cache.ts: orderStatusKey).
+  const key = `order:${order.orderId}:status`;
+  if ((await redis.get(key)) === null) throw new Error(`status key ${key} not found in Redis`);
+  const upstash = new UpstashRedis({
+    url: required(env, 'UPSTASH_REDIS_REST_URL'),
+    token: required(env, 'UPSTASH_REDIS_REST_TOKEN'),
+  });
+  const redisDirect = await measureConcurrentOps(() => redis.get(key), CONNECTIONS, 1_500);
+  const redisBridge = await measureConcurrentOps(() => upstash.get(key), CONNECTIONS, 1_500);
+  const hmacMicroseconds = measureCookieCheck(required(env, 'SESSION_SECRET'));
+  return { sequential: { floorP50Ms, statusP50Ms, n }, redisDirect, redisBridge, hmacMicroseconds };
+}
+
+/** Microseconds for what verifyAccountCookie (lib/accounts/account-cookie.ts) computes per request. */
+function measureCookieCheck(secret: string): number {
+  const accountId = randomUUID();
+  const cookie = `${accountId}.${createHmac('sha256', secret).update(`account:${accountId}`).digest('base64url')}`;
+  const rounds = 20_000;
+  const t0 = performance.now();
+  for (let i = 0; i < rounds; i++) {
+    const dot = cookie.indexOf('.');
+    const given = Buffer.from(cookie.slice(dot + 1));
+    const expected = Buffer.from(
+      createHmac('sha256', secret)
+        .update(`account:${cookie.slice(0, dot)}`)
+        .digest('base64url'),
+    );
+    if (!timingSafeEqual(given, expected)) throw new Error('HMAC check failed');
+  }
+  return ((performance.now() - t0) * 1000) / rounds;
+}
+
+async function measureSequentialP50(
+  url: string,
+  headers: Record<string, string>,
+  n: number,
+): Promise<number> {
+  const times = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const response = await fetch(url, { headers });
+    await response.arrayBuffer();
+    times[i] = performance.now() - t0;
+    if (!response.ok) throw new Error(`GET ${url}: ${response.status}`);
+  }
+  times.sort();
+  return percentile(times, 50);
+}
+
+async function measureConcurrentOps(
+  op: () => Promise<unknown>,
+  concurrency: number,
+  durationMs: number,
+): Promise<{ opsPerSecond: number; p50Ms: number }> {
+  const latencies: number[] = [];
+  const end = performance.now() + durationMs;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        await op();
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const elapsedS = (performance.now() - started) / 1000;
+  return {
+    opsPerSecond: latencies.length / elapsedS,
+    p50Ms: percentile(Float64Array.from(latencies).sort(), 50),
+  };
+}
+
+function required(env: Record<string, string>, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}

@@ -1,0 +1,109 @@
+// The production build and the two `next start` servers: one for the load, with a query delay
+// longer than the run so the polled order never turns old, and one with the app's default delay
+// for the young-order check. Both are measured as users get them, not as `next dev` serves.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { onCleanup } from './cleanup';
+import { DEFAULT_QUERY_DELAY_MS, HOST, LOAD_QUERY_DELAY_MS, NEXT_BIN, PORTS, ROOT } from './settings';
+
+export interface NextServer {
+  url: string;
+  pid: number | undefined;
+  ready: Promise<void>;
+}
+
+export interface Servers {
+  load: NextServer;
+  youngOrder: NextServer;
+}
+
+/** /api/live is the floor: a build from before it existed can't be measured against it. */
+export function ensureBuild(env: Record<string, string>): void {
+  const hasBuild = existsSync(resolve(ROOT, '.next/BUILD_ID'));
+  const hasFloor = existsSync(resolve(ROOT, '.next/server/app/api/live/route.js'));
+  if (hasBuild && hasFloor) return;
+  console.log(hasBuild ? 'The build has no /api/live: next build' : 'No build yet: next build');
+  const buildEnv: Record<string, string> = { ...env, NEXT_TELEMETRY_DISABLED: '1' };
+  delete buildEnv.NODE_ENV;
+  const build = spawnSync(process.execPath, [NEXT_BIN, 'build'], {
+    cwd: ROOT,
+    env: buildEnv as NodeJS.ProcessEnv,
+    stdio: 'inherit',
+  });
+  if (build.status !== 0) throw new Error('next build failed');
+}
+
+export async function startServers(stackEnv: Record<string, string>): Promise<Servers> {
+  const load = startNextServer(PORTS.app, appEnv(stackEnv, PORTS.app, LOAD_QUERY_DELAY_MS));
+  const youngOrder = startNextServer(
+    PORTS.youngOrderApp,
+    appEnv(stackEnv, PORTS.youngOrderApp, DEFAULT_QUERY_DELAY_MS),
+  );
+  await Promise.all([load.ready, youngOrder.ready]);
+  console.log(`app: next start on ${load.url} (load) and ${youngOrder.url} (fresh-order check)`);
+  return { load, youngOrder };
+}
+
+function appEnv(
+  stackEnv: Record<string, string>,
+  port: number,
+  queryDelayMs: number,
+): Record<string, string> {
+  return {
+    ...stackEnv,
+    APP_BASE_URL: `http://${HOST}:${port}`,
+    WECHATPAY_NOTIFY_URL: `http://${HOST}:${port}/api/wechat-pay/notify`,
+    STATUS_QUERY_DELAY_MS: String(queryDelayMs),
+    NEXT_TELEMETRY_DISABLED: '1',
+  };
+}
+
+function startNextServer(port: number, env: Record<string, string>): NextServer {
+  const url = `http://${HOST}:${port}`;
+  const child = spawn(process.execPath, [NEXT_BIN, 'start', '-p', String(port), '-H', HOST], {
+    cwd: ROOT,
+    env: env as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // The last 100 lines, for the error when the server never answers.
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) if (line.trim()) output.push(line);
+    output.splice(0, Math.max(0, output.length - 100));
+  };
+  child.stdout?.on('data', keep);
+  // The app's warnings (a failed background query, say) matter to the figures: show them.
+  child.stderr?.on('data', (chunk: Buffer) => {
+    keep(chunk);
+    for (const line of chunk.toString().split('\n'))
+      if (line.trim()) console.error(`  [app :${port}] ${line}`);
+  });
+  onCleanup(`next start :${port}`, () => stopChild(child));
+  const ready = (async () => {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) break;
+      const ok = await fetch(`${url}/api/live`)
+        .then((r) => r.ok)
+        .catch(() => false);
+      if (ok) return;
+      await sleep(200);
+    }
+    throw new Error(`next start on ${url} did not become ready:\n${output.join('\n')}`);
+  })();
+  return { url, pid: child.pid, ready };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      done();
+    });
+    child.kill('SIGTERM');
+  });
+}

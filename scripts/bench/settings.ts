@@ -1,0 +1,36 @@
+// The bench's fixed choices in one place, so the report can say what was measured. README's
+// "Benchmark" section describes them; change both together.
+import { resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const NEXT_BIN = resolve(ROOT, 'node_modules/next/dist/bin/next');
+export const HOST = '127.0.0.1';
+/** Own ports, away from `npm run up` (3000, 8079) and the e2e stack (3210, 3310): the bench runs beside either. */
+export const PORTS = { app: 3610, youngOrderApp: 3611, sandbox: 3620, bridge: 8610 } as const;
+
+export const ROUNDS = intFromEnv('BENCH_ROUNDS', 2);
+export const ROUND_SECONDS = intFromEnv('BENCH_ROUND_SECONDS', 10);
+export const CONNECTIONS = intFromEnv('BENCH_CONNECTIONS', 20);
+export const WARMUP_SECONDS = 3;
+export const YOUNG_ORDER_CONNECTIONS = 10;
+/** Longer than the run: every order stays "young" (no background WeChat query) during the load. */
+export const LOAD_QUERY_DELAY_MS = 3_600_000;
+/** The app's default STATUS_QUERY_DELAY_MS, and the Redis lock of the background query. */
+export const DEFAULT_QUERY_DELAY_MS = 5_000;
+export const QUERY_LOCK_MS = 4_000;
+/** Covers the run, not a first `next build`. */
+export const TIME_LIMIT_MS = 120_000;
+/** Reported, not enforced: on a shared machine the ratio moves with whatever else runs. */
+export const AIM_RATIO = 0.6;
+
+export const DEFAULT_DATABASE = 'recharge_bench';
+export const DEFAULT_POSTGRES = `postgresql://postgres@${HOST}:5432/postgres`;
+export const DEFAULT_REDIS = `redis://${HOST}:6379/14`;
+
+function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
+  return value;
+}
