@@ -59,11 +59,22 @@ export function createWechatPayClient(
 
     async closeOrder(outTradeNo) {
       const segment = encodeURIComponent(assertOutTradeNo(outTradeNo));
-      await sendSignedRequest(config, transport, {
+      const response = await sendSignedRequest(config, transport, {
         method: 'POST',
         pathWithQuery: `/v3/pay/transactions/out-trade-no/${segment}/close`,
         json: { mchid: config.mchid },
       });
+      // Only 204 means closed. WeChat documents 202 USER_PAYING (the payer is entering the
+      // password): the order is still open and may be paid, so the caller must query, not assume.
+      if (response.status !== 204) {
+        const code = readErrorCode(response.body) ?? 'UNEXPECTED_STATUS';
+        throw new WechatPayError({
+          code,
+          message: `close answered HTTP ${response.status} (${code}), not 204: the order is not closed`,
+          httpStatus: response.status,
+          retryable: true,
+        });
+      }
     },
   };
 }
@@ -88,4 +99,15 @@ function assertSameOrder(
     httpStatus,
     detail: { mismatched },
   });
+}
+
+function readErrorCode(body: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (parsed && typeof parsed === 'object' && 'code' in parsed && typeof parsed.code === 'string')
+      return parsed.code;
+  } catch {
+    // Not JSON: no code to report.
+  }
+  return undefined;
 }

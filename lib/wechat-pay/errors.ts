@@ -19,6 +19,8 @@ export type WechatPayErrorInit = {
   httpStatus?: number;
   detail?: unknown;
   cause?: unknown;
+  /** Overrides the status-based rule, for cases the status doesn't tell (a probed signature, 202 on close). */
+  retryable?: boolean;
 };
 
 export class WechatPayError extends Error {
@@ -32,12 +34,12 @@ export class WechatPayError extends Error {
   readonly retryable: boolean;
   readonly detail?: unknown;
 
-  constructor({ code, message, httpStatus, detail, cause }: WechatPayErrorInit) {
+  constructor({ code, message, httpStatus, detail, cause, retryable }: WechatPayErrorInit) {
     super(message, cause === undefined ? undefined : { cause });
     this.code = code;
     this.httpStatus = httpStatus;
     this.detail = detail;
-    this.retryable = isRetryable(code, httpStatus);
+    this.retryable = retryable ?? isRetryable(code, httpStatus);
   }
 }
 

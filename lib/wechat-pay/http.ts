@@ -84,6 +84,9 @@ export async function sendSignedRequest(
         message: `WeChat Pay response signature rejected (${check.reason}) on HTTP ${response.status}`,
         httpStatus: response.status,
         detail: { reason: check.reason },
+        // WeChat also sends its WECHATPAY/SIGNTEST/ probe on API responses: rejected, but the same
+        // request again is what WeChat expects (create, query and close are all idempotent).
+        retryable: check.reason === 'PROBE_SIGNATURE' ? true : undefined,
       });
     }
   }

@@ -25,7 +25,7 @@ type SentRequest = {
   body: string;
   init: RequestInit | undefined;
 };
-type Signing = 'valid' | 'none' | 'wrong-key' | 'stale';
+type Signing = 'valid' | 'none' | 'wrong-key' | 'stale' | 'probe';
 
 /** Plays WeChat Pay: records what the client sent and answers with the given (signed) response. */
 function fakeWechatPay(answer: (request: SentRequest) => Response | Promise<Response>) {
@@ -55,6 +55,9 @@ function respond(status: number, body: unknown, signing: Signing = 'valid'): Res
           body: text,
           timestamp: signing === 'stale' ? NOW_SECONDS - 600 : NOW_SECONDS,
         });
+  if (signing === 'probe' && 'Wechatpay-Signature' in signatureHeaders) {
+    signatureHeaders['Wechatpay-Signature'] = `WECHATPAY/SIGNTEST/${signatureHeaders['Wechatpay-Signature']}`;
+  }
   return new Response(text === '' ? null : text, {
     status,
     headers: { ...signatureHeaders, ...(text ? { 'Content-Type': 'application/json' } : {}) },
@@ -223,6 +226,26 @@ describe('closeOrder', () => {
     expectValidMerchantSignature(request);
   });
 
+  it.each([
+    {
+      name: 'a signed 202 USER_PAYING (payer entering the password)',
+      status: 202,
+      body: { code: 'USER_PAYING', message: '用户支付中' },
+      code: 'USER_PAYING',
+    },
+    { name: 'a signed 200 with a body', status: 200, body: { anything: true }, code: 'UNEXPECTED_STATUS' },
+  ])(
+    'does not take $name for closed: a retryable error so the caller queries',
+    async ({ status, body, code }) => {
+      const { client } = fakeWechatPay(() => respond(status, body));
+      await expect(caught(client.closeOrder('R20261125ABC123'))).resolves.toMatchObject({
+        code,
+        httpStatus: status,
+        retryable: true,
+      });
+    },
+  );
+
   it('refuses an invalid out_trade_no locally', async () => {
     const { client, sent } = fakeWechatPay(() => respond(204, undefined));
     await expect(caught(client.closeOrder('../../v3/refund'))).resolves.toMatchObject({
@@ -243,6 +266,18 @@ describe('response verification and errors', () => {
     );
     const error = await caught(client.createNativeOrder(ORDER));
     expect(error).toMatchObject({ code: 'INVALID_SIGNATURE', httpStatus: 200, retryable: false });
+  });
+
+  it('rejects WeChat’s SIGNTEST probe on a response, but as retryable: the same request again is right', async () => {
+    const { client } = fakeWechatPay(() =>
+      respond(200, { code_url: 'weixin://wxpay/bizpayurl?pr=probe' }, 'probe'),
+    );
+    const error = await caught(client.createNativeOrder(ORDER));
+    expect(error).toMatchObject({
+      code: 'INVALID_SIGNATURE',
+      retryable: true,
+      detail: { reason: 'PROBE_SIGNATURE' },
+    });
   });
 
   it('treats an unsigned 204 on close as forged', async () => {
