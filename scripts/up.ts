@@ -9,23 +9,11 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ENV_LOCAL_PATH, loadLocalEnvFile } from './local/load-env-file';
+import { ensureDevKeys } from './local/dev-keys';
 import { startLocalStack } from './local/stack';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const nextBin = resolve(ROOT, 'node_modules/next/dist/bin/next');
-
-function ensureDevKeys(): void {
-  loadLocalEnvFile();
-  if (process.env.WECHATPAY_MCHID) return;
-  console.log(`No WeChat Pay configuration found: generating dev keys into ${ENV_LOCAL_PATH}`);
-  const setup = spawnSync(process.execPath, ['--import', 'tsx', resolve(ROOT, 'scripts/setup-dev-keys.ts')], {
-    stdio: 'inherit',
-    cwd: ROOT,
-  });
-  if (setup.status !== 0) throw new Error('scripts/setup-dev-keys.ts failed');
-  loadLocalEnvFile();
-}
 
 function optionalPort(value: string | undefined): number | undefined {
   return value ? Number(value) : undefined;

@@ -1,18 +1,16 @@
 // What the app needs around it: real PostgreSQL and Redis (checked first: without them there is
 // nothing to measure), then the Upstash REST bridge and the WeChat Pay sandbox from the local stack,
 // all on loopback and on the bench's own ports.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import IORedis from 'ioredis';
-import { loadLocalEnvFile } from '../local/load-env-file';
 import { type LocalStack, redactUrl, startLocalStack } from '../local/stack';
 import { type BenchDatabase, prepareDatabase } from './bench-database';
 import { onCleanup } from './cleanup';
 import { errorMessage } from './error-message';
-import { DEFAULT_REDIS, HOST, PORTS, ROOT } from './settings';
+import { DEFAULT_REDIS, HOST, PORTS } from './settings';
 
 export interface Services {
   db: BenchDatabase;
@@ -20,17 +18,6 @@ export interface Services {
   redis: IORedis;
   stack: LocalStack;
   sandboxUrl: string;
-}
-
-export function ensureDevKeys(): void {
-  if (process.env.WECHATPAY_MCHID) return;
-  console.log('No WeChat Pay configuration found: generating dev keys into .env.local');
-  const setup = spawnSync(process.execPath, ['--import', 'tsx', resolve(ROOT, 'scripts/setup-dev-keys.ts')], {
-    stdio: 'inherit',
-    cwd: ROOT,
-  });
-  if (setup.status !== 0) throw new Error('scripts/setup-dev-keys.ts failed');
-  loadLocalEnvFile();
 }
 
 export async function prepareServices(): Promise<Services> {

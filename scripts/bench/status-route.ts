@@ -12,6 +12,8 @@
 // delay for the young-order check. Stops all of it at the end, on error and on Ctrl-C.
 //
 // Environment: BENCH_ROUNDS (2), BENCH_ROUND_SECONDS (10), BENCH_CONNECTIONS (20).
+
+import { ensureDevKeys } from '../local/dev-keys';
 import { loadLocalEnvFile } from '../local/load-env-file';
 import { createOrder } from './app-api';
 import { cleanUp, cleanUpOnSignals, onCleanup, startWatchdog } from './cleanup';
@@ -23,7 +25,7 @@ import { measureIdleCosts } from './idle-costs';
 import { runLoadRounds } from './load-rounds';
 import { ensureBuild, startServers } from './next-server';
 import { printReport } from './report';
-import { ensureDevKeys, prepareServices } from './services';
+import { prepareServices } from './services';
 import { checkYoungOrder } from './young-order-check';
 
 async function main(): Promise<void> {
