@@ -18,6 +18,8 @@ export const amountFenSchema = z
 
 // ── POST /v3/pay/transactions/native ────────────────────────────────────────────────────────────
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
 export const nativeOrderRequestSchema = z.strictObject({
   appid: z.string().min(1).max(32),
   mchid: z.string().min(1).max(32),
@@ -25,11 +27,15 @@ export const nativeOrderRequestSchema = z.strictObject({
   out_trade_no: outTradeNoSchema,
   time_expire: z.string().optional(),
   attach: z.string().max(128).optional(),
-  // WeChat rejects notify URLs carrying a query string; http is allowed here for the local sandbox.
+  // WeChat wants https and no query string; plain http only reaches a loopback host (the local sandbox).
   notify_url: z
     .url({ protocol: /^https?$/ })
     .max(255)
-    .refine((value) => !value.includes('?') && !value.includes('#'), 'notify_url must not have a query'),
+    .refine((value) => !value.includes('?') && !value.includes('#'), 'notify_url must not have a query')
+    .refine(
+      (value) => value.startsWith('https:') || LOOPBACK_HOSTS.has(new URL(value).hostname),
+      'notify_url must be https (http only for a loopback host)',
+    ),
   amount: z.strictObject({ total: amountFenSchema, currency: z.literal('CNY') }),
 });
 export type WireNativeOrderRequest = z.infer<typeof nativeOrderRequestSchema>;

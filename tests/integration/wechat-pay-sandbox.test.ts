@@ -158,18 +158,21 @@ describe('WeChat error codes reach the caller typed', () => {
     expect(error).toMatchObject({ code: 'ORDER_CLOSED', httpStatus: 400 });
   });
 
-  it('PARAM_ERROR (400) naming the field when WeChat rejects a parameter (plain-http public notify_url)', async () => {
+  it('PARAM_ERROR (400) naming the field when WeChat rejects a parameter (time_expire already past)', async () => {
+    // A merchant clock 200 s behind (inside the 300 s signature window) thinks 100 s ago is still
+    // the future; WeChat's clock says otherwise.
+    const lagging = createWechatPayClient(config, { now: () => new Date(Date.now() - 200_000) });
     const error = await wechatError(
-      client.createNativeOrder({
+      lagging.createNativeOrder({
         outTradeNo: newOutTradeNo(),
         description: '集成测试',
         amountFen: 100,
-        timeExpire: inTenMinutes(),
-        notifyUrl: 'http://example.com/notify',
+        timeExpire: new Date(Date.now() - 100_000),
+        notifyUrl: receiver.url,
       }),
     );
     expect(error).toMatchObject({ code: 'PARAM_ERROR', httpStatus: 400, retryable: false });
-    expect(error.message).toContain('notify_url');
+    expect(error.message).toContain('time_expire');
   });
 
   it('SIGN_ERROR (401) when the merchant signs with a key WeChat does not know', async () => {

@@ -142,6 +142,10 @@ describe('createNativeOrder', () => {
     { name: 'an attach over 128 characters', input: { attach: 'x'.repeat(129) } },
     { name: 'a notify URL with a query string', input: { notifyUrl: 'https://pay.example.com/notify?a=1' } },
     { name: 'a notify URL that is not http(s)', input: { notifyUrl: 'ftp://pay.example.com/notify' } },
+    {
+      name: 'a plain-http notify URL on a public host',
+      input: { notifyUrl: 'http://pay.example.com/notify' },
+    },
     { name: 'an expiry in the past', input: { timeExpire: new Date(NOW.getTime() - 1000) } },
     { name: 'an invalid expiry date', input: { timeExpire: new Date('not a date') } },
   ])('refuses $name locally without calling WeChat', async ({ input }) => {
