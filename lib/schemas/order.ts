@@ -23,6 +23,9 @@ export const idempotencyKeySchema = z
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/, 'Idempotency-Key: 8–64 characters of A–Z a–z 0–9 _ -');
 
+/** The optional header, as an object so that a validation error names it. */
+export const idempotencyHeaderSchema = z.object({ 'Idempotency-Key': idempotencyKeySchema.optional() });
+
 /** What the status route answers and the page polls. */
 export const orderStatusViewSchema = z.object({
   orderId: z.string(),

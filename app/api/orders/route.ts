@@ -3,15 +3,17 @@ import { NextResponse } from 'next/server';
 import { getOrCreateCurrentAccountId } from '@/lib/accounts/current-account';
 import { withApiHandler } from '@/lib/http/with-api-handler';
 import { assertRechargeAmountAllowed, createRechargeOrder } from '@/lib/orders/create-order';
-import { createOrderInputSchema, idempotencyKeySchema } from '@/lib/schemas/order';
+import { createOrderInputSchema, idempotencyHeaderSchema } from '@/lib/schemas/order';
 
 export const dynamic = 'force-dynamic';
 
 export const POST = withApiHandler(async (request) => {
-  const body = await request.json().catch(() => null);
-  const { amountFen } = createOrderInputSchema.parse(body ?? {});
-  const rawKey = request.headers.get('idempotency-key');
-  const idempotencyKey = rawKey === null ? undefined : idempotencyKeySchema.parse(rawKey);
+  // An unreadable body parses as null, which the schema answers with a 422 on the body itself.
+  const body: unknown = await request.json().catch(() => null);
+  const { amountFen } = createOrderInputSchema.parse(body);
+  const { 'Idempotency-Key': idempotencyKey } = idempotencyHeaderSchema.parse({
+    'Idempotency-Key': request.headers.get('idempotency-key') ?? undefined,
+  });
   // All input is checked before the visitor's account is created: bad input changes nothing.
   assertRechargeAmountAllowed(amountFen);
   const accountId = await getOrCreateCurrentAccountId();
