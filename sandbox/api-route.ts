@@ -76,6 +76,8 @@ export async function handleApi(
     result = route.run(body);
     if (fault?.kind === 'delay') delayMs = fault.delayMs;
     if (fault?.kind === 'bad-signature') signature = 'forged';
+    if (fault?.kind === 'probe-signature') signature = 'probe';
+    if (fault?.kind === 'stale-signature') signature = 'stale';
   } catch (error) {
     if (error instanceof WechatPayError) {
       result = { status: error.status, body: error.toBody() };

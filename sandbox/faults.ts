@@ -8,8 +8,18 @@ export type Endpoint = (typeof ENDPOINTS)[number];
  * - `system-error`: 500 SYSTEM_ERROR
  * - `delay`: answer normally, `delayMs` late (the work is done first, as when WeChat is slow to reply)
  * - `bad-signature`: answer normally but with a signature that does not verify
+ * - `probe-signature`: answer normally but with WeChat's `WECHATPAY/SIGNTEST/` probe signature, which
+ *   WeChat also sends on API responses; a merchant must reject it (and may retry the same request)
+ * - `stale-signature`: answer normally, validly signed but dated 400 s ago (outside the replay window)
  */
-export const API_FAULT_KINDS = ['frequency-limited', 'system-error', 'delay', 'bad-signature'] as const;
+export const API_FAULT_KINDS = [
+  'frequency-limited',
+  'system-error',
+  'delay',
+  'bad-signature',
+  'probe-signature',
+  'stale-signature',
+] as const;
 export type ApiFaultKind = (typeof API_FAULT_KINDS)[number];
 
 export interface ApiFault {

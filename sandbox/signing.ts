@@ -15,7 +15,10 @@ export interface SignatureHeaders {
  * which a merchant must reject. `forged` is a well-formed signature over different bytes, for clients that
  * must treat an unverifiable response as forged.
  */
-export type SignatureKind = 'valid' | 'probe' | 'forged';
+export type SignatureKind = 'valid' | 'probe' | 'forged' | 'stale';
+
+/** How far in the past a `stale` signature is dated: beyond the 300 s replay window merchants enforce. */
+const STALE_BY_SECONDS = 400;
 
 export const PROBE_SIGNATURE_PREFIX = 'WECHATPAY/SIGNTEST/';
 
@@ -31,7 +34,7 @@ export class WechatpaySigner {
 
   /** Signs `TIMESTAMP\nNONCE\nBODY\n` over the exact body bytes about to be sent ('' for a 204). */
   headersFor(body: string, kind: SignatureKind = 'valid'): SignatureHeaders {
-    const timestamp = String(Math.floor(Date.now() / 1000));
+    const timestamp = String(Math.floor(Date.now() / 1000) - (kind === 'stale' ? STALE_BY_SECONDS : 0));
     const nonce = randomAlphanumeric(32);
     const signed = kind === 'forged' ? `${body} ` : body;
     const signature =

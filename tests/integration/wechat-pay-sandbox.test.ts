@@ -193,6 +193,16 @@ describe('WeChat error codes reach the caller typed', () => {
     expect(error).toMatchObject({ code, httpStatus: status, retryable: true });
   });
 
+  it.each([
+    { kind: 'probe-signature', retryable: true },
+    { kind: 'stale-signature', retryable: false },
+  ])('rejects a 2xx answer with a $kind (retryable: $retryable)', async ({ kind, retryable }) => {
+    const { outTradeNo } = await createOrder();
+    await control('/sandbox/faults/api', { endpoint: 'query', kind });
+    const error = await wechatError(client.queryOrder(outTradeNo));
+    expect(error).toMatchObject({ code: 'INVALID_SIGNATURE', retryable });
+  });
+
   it('refuses a 2xx answer whose signature does not verify', async () => {
     const { outTradeNo } = await createOrder();
     await control('/sandbox/faults/api', { endpoint: 'query', kind: 'bad-signature' });

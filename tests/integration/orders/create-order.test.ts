@@ -95,6 +95,18 @@ describe('createRechargeOrder', () => {
     expect((await orderRow(first.orderId)).status).toBe('PENDING');
   });
 
+  it('retries once when WeChat’s answer carries the SIGNTEST probe signature', async () => {
+    const accountId = await newAccount();
+    await harness.control('POST', '/sandbox/faults/api', {
+      endpoint: 'create',
+      kind: 'probe-signature',
+      count: 1,
+    });
+    const created = await createRechargeOrder({ accountId, amountFen: 300 });
+    expect(created.codeUrl).toMatch(/^weixin:/);
+    expect((await orderRow(created.orderId)).status).toBe('PENDING');
+  });
+
   it('retries once with identical parameters when WeChat answers SYSTEM_ERROR', async () => {
     const accountId = await newAccount();
     await harness.control('POST', '/sandbox/faults/api', {
