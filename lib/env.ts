@@ -52,7 +52,10 @@ const envSchema = z.object({
   /** Largest recharge in fen (default ¥50,000). */
   RECHARGE_MAX_FEN: positiveInt.default(5_000_000),
   /** How long a QR code stays payable (`time_expire`). */
-  ORDER_TTL_SECONDS: positiveInt.default(600),
+  // WeChat is reported to refuse a time_expire less than about 5 minutes ahead.
+  ORDER_TTL_SECONDS: positiveInt
+    .min(300, 'ORDER_TTL_SECONDS must be at least 300 (WeChat needs ≥ 5 min)')
+    .default(600),
   /** How often the page polls the status route. */
   STATUS_POLL_INTERVAL_MS: positiveInt.default(2_000),
   /** Age after which a non-final order is queried at WeChat in the background. */

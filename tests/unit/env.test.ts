@@ -64,6 +64,7 @@ describe('getEnv', () => {
       error: /WECHATPAY_APIV3_KEY/,
     },
     { name: 'a non-numeric timeout', vars: { PAGE_TIMEOUT_MS: 'soon' }, error: /PAGE_TIMEOUT_MS/ },
+    { name: 'a QR validity under 5 minutes', vars: { ORDER_TTL_SECONDS: '60' }, error: /ORDER_TTL_SECONDS/ },
   ])('names the variable for $name', ({ vars, error }) => {
     expect(() => loadWith({ ...BASE, NODE_ENV: 'development', ...vars })).toThrow(error);
   });
