@@ -79,7 +79,7 @@ export function PaymentQr({
         </p>
       )}
 
-      <dl className={styles.details}>
+      <dl className="detail-list">
         <div>
           <dt>订单号</dt>
           <dd className="mono" data-testid="order-number">

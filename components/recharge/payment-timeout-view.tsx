@@ -82,7 +82,7 @@ export function PaymentTimeoutView({
       <p className={styles.timeoutText}>
         我们暂时还没有收到微信支付的结果。如果您已经完成支付，请放心：支付完成后金额仍会到账，无需重复支付。
       </p>
-      <dl className={styles.details}>
+      <dl className="detail-list">
         <div>
           <dt>订单号</dt>
           <dd className="mono" data-testid="order-number">

@@ -46,7 +46,7 @@ export function RechargeResult({ result, pollIntervalMs }: RechargeResultProps) 
         <p className={styles.lead}>{leadText(result)}</p>
       )}
 
-      <dl className={styles.details}>
+      <dl className="detail-list">
         {status !== 'PAID' && <Row label="订单金额">{formatYuan(result.amountFen)}</Row>}
         <Row label="当前余额">
           <span data-testid="balance">{formatYuan(result.balanceFen)}</span>

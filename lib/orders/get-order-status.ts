@@ -27,18 +27,22 @@ export async function getOrderStatusForAccount(
   accountId: string | null,
   scheduleBackground: ScheduleBackground,
 ): Promise<OrderStatusView> {
-  const notFound = new AppError('not_found', '订单不存在');
-  if (!accountId || !isUuid(orderId)) throw notFound;
+  if (!accountId || !isUuid(orderId)) throw orderNotFound();
 
   const entry = (await readCachedOrderStatus(orderId)) ?? (await loadFromDatabase(orderId));
   // Someone else's order answers exactly like a missing one.
-  if (!entry || entry.accountId !== accountId) throw notFound;
+  if (!entry || entry.accountId !== accountId) throw orderNotFound();
 
   const ageMs = Date.now() - entry.createdAtMs;
   if (!isFinalStatus(entry.status) && ageMs >= getEnv().STATUS_QUERY_DELAY_MS) {
     scheduleBackground(() => reconcileOrderInBackground(orderId));
   }
   return toStatusView(entry);
+}
+
+// Built only when thrown: an Error captures a stack trace, which the polling path shouldn't pay for.
+function orderNotFound(): AppError {
+  return new AppError('not_found', '订单不存在');
 }
 
 async function loadFromDatabase(orderId: string): Promise<CachedOrderStatus | null> {
