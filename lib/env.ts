@@ -82,14 +82,31 @@ const REQUIRED_IN_PRODUCTION = [
   'WECHATPAY_NOTIFY_URL',
 ] as const;
 
+/**
+ * An empty value means "unset", so that `.env.example` copied as it is (every variable listed, most of
+ * them empty) behaves like no file at all: defaults apply and required values are reported missing.
+ */
+function setVariables(source: NodeJS.ProcessEnv): Record<string, string> {
+  const set: Record<string, string> = {};
+  for (const [name, value] of Object.entries(source))
+    if (value !== undefined && value !== '') set[name] = value;
+  return set;
+}
+
 export function getEnv(): Env {
   if (parsed) return parsed;
-  const result = envSchema.safeParse(process.env);
+  const source = setVariables(process.env);
+  const result = envSchema.safeParse(source);
   const missing =
-    process.env.NODE_ENV === 'production' ? REQUIRED_IN_PRODUCTION.filter((name) => !process.env[name]) : [];
+    source.NODE_ENV === 'production' ? REQUIRED_IN_PRODUCTION.filter((name) => !source[name]) : [];
   if (!result.success || missing.length > 0) {
     const problems = [
-      ...(result.success ? [] : result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)),
+      ...(result.success
+        ? []
+        : result.error.issues.map((issue) => {
+            const name = issue.path.join('.');
+            return `  ${name}: ${source[name] === undefined ? 'required, not set' : issue.message}`;
+          })),
       ...missing.map((name) => `  ${name}: required in production`),
     ].join('\n');
     throw new Error(`Invalid environment configuration:\n${problems}\nSee .env.example.`);

@@ -56,6 +56,28 @@ describe('getEnv', () => {
     );
   });
 
+  it('treats an empty value as unset: defaults apply, a required one is reported missing', () => {
+    const env = loadWith({
+      ...BASE,
+      NODE_ENV: 'development',
+      APP_BASE_URL: '',
+      DATABASE_POOL_SIZE: '',
+      WECHATPAY_PUBLIC_KEY: '',
+      WECHATPAY_PUBLIC_KEY_ID: '',
+      RECONCILE_INTERVAL_MS: '',
+    });
+    expect(env).toMatchObject({ APP_BASE_URL: 'http://127.0.0.1:3000', DATABASE_POOL_SIZE: 10 });
+    expect(env.WECHATPAY_PUBLIC_KEY).toBeUndefined();
+    expect(env.WECHATPAY_PUBLIC_KEY_ID).toBeUndefined();
+    expect(env.RECONCILE_INTERVAL_MS).toBe(60_000);
+    expect(() => loadWith({ ...BASE, NODE_ENV: 'development', WECHATPAY_MCHID: '' })).toThrow(
+      /WECHATPAY_MCHID: required, not set/,
+    );
+    expect(() =>
+      loadWith({ ...BASE, ...PRODUCTION_ADDRESSES, NODE_ENV: 'production', DATABASE_URL: '' }),
+    ).toThrow(/DATABASE_URL: required in production/);
+  });
+
   it.each<{ name: string; vars: Record<string, string>; error: RegExp }>([
     { name: 'a short SESSION_SECRET', vars: { SESSION_SECRET: 'short' }, error: /SESSION_SECRET/ },
     {
