@@ -9,3 +9,25 @@ test('the home page loads and the health check reports every dependency up', asy
   expect(health.status()).toBe(200);
   expect(await health.json()).toMatchObject({ status: 'ok', checks: { database: 'ok', redis: 'ok' } });
 });
+
+test('the page links its icons, and public/ serves them with robots.txt', async ({ page, request }) => {
+  await page.goto('/');
+  const hrefs = await page
+    .locator('head link[rel="icon"], head link[rel="apple-touch-icon"]')
+    .evaluateAll((links) => links.map((link) => `${link.getAttribute('rel')} ${link.getAttribute('href')}`));
+  expect(hrefs).toEqual(
+    expect.arrayContaining(['icon /favicon.ico', 'icon /icon.svg', 'apple-touch-icon /apple-touch-icon.png']),
+  );
+
+  for (const [path, type] of [
+    ['/favicon.ico', 'image/x-icon'],
+    ['/icon.svg', 'image/svg+xml'],
+    ['/apple-touch-icon.png', 'image/png'],
+    ['/robots.txt', 'text/plain'],
+  ] as const) {
+    const response = await request.get(path);
+    expect(response.status(), path).toBe(200);
+    expect(response.headers()['content-type'], path).toContain(type);
+  }
+  expect(await (await request.get('/robots.txt')).text()).toContain('Disallow: /');
+});

@@ -1,5 +1,5 @@
 // Loads Prisma's schema engine compiled to WebAssembly. The Prisma CLI wants a native engine that
-// can't be downloaded on every machine (see docs/database.md); the wasm build of the same engine
+// can't be downloaded on every machine (README, "Database and migrations"); the wasm build of the same engine
 // ships on npm and computes the same migration SQL.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
