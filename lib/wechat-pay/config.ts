@@ -7,7 +7,6 @@ import {
   X509Certificate,
 } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Env } from '../env';
 import { normalizeSerial } from './serial';
 
 // Everything the adapter needs, loaded once and held as KeyObjects so that secrets never sit in plain
@@ -39,23 +38,25 @@ export type WechatPayConfig = {
   timeoutMs: number;
 };
 
-/** The slice of the app's validated env that the adapter reads. */
-export type WechatPayEnv = Pick<
-  Env,
-  | 'WECHATPAY_BASE_URL'
-  | 'WECHATPAY_MCHID'
-  | 'WECHATPAY_APPID'
-  | 'WECHATPAY_MERCHANT_SERIAL_NO'
-  | 'WECHATPAY_MERCHANT_PRIVATE_KEY'
-  | 'WECHATPAY_MERCHANT_PRIVATE_KEY_FILE'
-  | 'WECHATPAY_PUBLIC_KEY_ID'
-  | 'WECHATPAY_PUBLIC_KEY'
-  | 'WECHATPAY_PUBLIC_KEY_FILE'
-  | 'WECHATPAY_PLATFORM_CERTIFICATES'
-  | 'WECHATPAY_PLATFORM_CERTIFICATES_FILE'
-  | 'WECHATPAY_APIV3_KEY'
-  | 'WECHATPAY_TIMEOUT_MS'
->;
+/**
+ * The settings the adapter reads, named as in the environment. Declared here rather than taken from the
+ * app's env module so that the adapter depends on nothing of the app; lib/env.ts satisfies it.
+ */
+export interface WechatPayEnv {
+  WECHATPAY_BASE_URL: string;
+  WECHATPAY_MCHID: string;
+  WECHATPAY_APPID: string;
+  WECHATPAY_MERCHANT_SERIAL_NO: string;
+  WECHATPAY_MERCHANT_PRIVATE_KEY?: string | undefined;
+  WECHATPAY_MERCHANT_PRIVATE_KEY_FILE?: string | undefined;
+  WECHATPAY_PUBLIC_KEY_ID?: string | undefined;
+  WECHATPAY_PUBLIC_KEY?: string | undefined;
+  WECHATPAY_PUBLIC_KEY_FILE?: string | undefined;
+  WECHATPAY_PLATFORM_CERTIFICATES?: string | undefined;
+  WECHATPAY_PLATFORM_CERTIFICATES_FILE?: string | undefined;
+  WECHATPAY_APIV3_KEY: string;
+  WECHATPAY_TIMEOUT_MS: number;
+}
 
 type ReadTextFile = (path: string) => string;
 
