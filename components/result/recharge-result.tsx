@@ -1,22 +1,11 @@
 import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { formatChinaDateTime } from '@/lib/china-time';
 import { formatYuan } from '@/lib/money';
 import type { OrderResult } from '@/lib/orders/get-order-result';
 import { PendingStatusWatcher } from './pending-status-watcher';
 import styles from './recharge-result.module.css';
 import { ResultIcon } from './result-icon';
-
-// Payers and WeChat Pay both keep China time; the server may well run in UTC.
-const dateTime = new Intl.DateTimeFormat('zh-CN', {
-  timeZone: 'Asia/Shanghai',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hour12: false,
-});
 
 const TITLES = {
   PAID: '充值成功',
@@ -55,9 +44,9 @@ export function RechargeResult({ result, pollIntervalMs }: RechargeResultProps) 
           <span className="mono">{result.outTradeNo}</span>
         </Row>
         {result.paidAt ? (
-          <Row label="支付时间">{dateTime.format(result.paidAt)}</Row>
+          <Row label="支付时间">{formatChinaDateTime(result.paidAt)}</Row>
         ) : (
-          <Row label="创建时间">{dateTime.format(result.createdAt)}</Row>
+          <Row label="创建时间">{formatChinaDateTime(result.createdAt)}</Row>
         )}
       </dl>
 
