@@ -1,7 +1,7 @@
 import { BalanceCard } from '@/components/balance-card';
+import { RechargeFlow } from '@/components/recharge/recharge-flow';
 import { getAccountBalanceFen, readCurrentAccountId } from '@/lib/accounts/current-account';
 import { getEnv } from '@/lib/env';
-import { RechargePageClient } from './page-client';
 
 // Rendered per request: it reads the visitor's cookie (which alone makes the route dynamic) and a
 // balance that changes with every payment.
@@ -17,7 +17,7 @@ export default async function HomePage() {
         <p className="muted">使用微信扫码支付，为账户充值</p>
       </header>
       <BalanceCard balanceFen={balanceFen} />
-      <RechargePageClient
+      <RechargeFlow
         pollIntervalMs={env.STATUS_POLL_INTERVAL_MS}
         pageTimeoutMs={env.PAGE_TIMEOUT_MS}
         maxFen={env.RECHARGE_MAX_FEN}

@@ -3,13 +3,14 @@
 import { useRouter } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import useSWR from 'swr';
+import { fetchOrderStatus, OrderNotFoundError } from '@/lib/api-client/order-status';
+import { rechargeResultPath } from '@/lib/api-client/paths';
 import {
   type CreatedOrder,
   isFinalStatus,
   type OrderStatus,
   type OrderStatusView,
 } from '@/lib/schemas/order';
-import { fetchOrderStatus, OrderNotFoundError, orderStatusUrl } from './fetch-order-status';
 import { PaymentQr } from './payment-qr';
 import { PaymentTimeoutView } from './payment-timeout-view';
 import { useCountdown } from './use-countdown';
@@ -32,13 +33,13 @@ export function PaymentPanel({ order, pollIntervalMs, pageTimeoutMs, onRestart }
   const [deadline] = useState(() => Date.now() + pageTimeoutMs);
   const remainingMs = useCountdown(deadline);
   const timedOut = remainingMs === 0;
-  const resultPath = `/recharge/${encodeURIComponent(order.orderId)}`;
+  const resultPath = rechargeResultPath(order.orderId);
   // Latched: once final, polling stops (the key goes null and SWR falls back to the PENDING seed),
   // and the countdown running out during the navigation must not flash the timeout view.
   const [settled, setSettled] = useState<OrderStatus | null>(null);
 
   const { data, error } = useSWR<OrderStatusView, Error>(
-    timedOut || settled ? null : orderStatusUrl(order.orderId),
+    timedOut || settled ? null : order.orderId,
     fetchOrderStatus,
     {
       // A plain number on purpose: SWR restarts its timer whenever this option changes identity, and

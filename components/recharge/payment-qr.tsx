@@ -1,4 +1,5 @@
 import { QRCodeSVG } from 'qrcode.react';
+import { OrderDetails } from '@/components/order-details';
 import { formatYuan } from '@/lib/money';
 import type { CreatedOrder, OrderStatus } from '@/lib/schemas/order';
 import styles from './payment-panel.module.css';
@@ -29,7 +30,6 @@ export function PaymentQr({
   onCancel,
 }: PaymentQrProps) {
   const seconds = Math.ceil(remainingMs / 1000);
-  const expiresAt = formatClockTime(order.expiresAt);
 
   return (
     <section className={`card ${styles.panel}`} aria-labelledby="payment-qr-title">
@@ -79,36 +79,11 @@ export function PaymentQr({
         </p>
       )}
 
-      <dl className="detail-list">
-        <div>
-          <dt>订单号</dt>
-          <dd className="mono" data-testid="order-number">
-            {order.outTradeNo}
-          </dd>
-        </div>
-        {expiresAt && (
-          <div>
-            <dt>二维码有效期至</dt>
-            <dd>{expiresAt}</dd>
-          </div>
-        )}
-      </dl>
+      <OrderDetails outTradeNo={order.outTradeNo} qrExpiresAt={order.expiresAt} />
 
       <button type="button" className="button button-secondary" onClick={onCancel}>
         取消，返回修改金额
       </button>
     </section>
   );
-}
-
-/** "14:05:09" in the payer's own time zone; null if the server sent something unreadable. */
-function formatClockTime(iso: string): string | null {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return null;
-  return date.toLocaleTimeString('zh-CN', {
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hour12: false,
-  });
 }

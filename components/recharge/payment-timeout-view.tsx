@@ -3,8 +3,9 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
+import { OrderDetails } from '@/components/order-details';
+import { fetchOrderStatus, OrderNotFoundError } from '@/lib/api-client/order-status';
 import { type CreatedOrder, isFinalStatus } from '@/lib/schemas/order';
-import { fetchOrderStatus, OrderNotFoundError, orderStatusUrl } from './fetch-order-status';
 import styles from './payment-panel.module.css';
 
 type PaymentTimeoutViewProps = {
@@ -46,7 +47,7 @@ export function PaymentTimeoutView({
     try {
       for (let attempt = 0; attempt < RECHECK_ATTEMPTS; attempt++) {
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
-        const view = await fetchOrderStatus(orderStatusUrl(order.orderId));
+        const view = await fetchOrderStatus(order.orderId);
         if (isFinalStatus(view.status)) {
           router.replace(resultPath);
           return;
@@ -82,14 +83,7 @@ export function PaymentTimeoutView({
       <p className={styles.timeoutText}>
         我们暂时还没有收到微信支付的结果。如果您已经完成支付，请放心：支付完成后金额仍会到账，无需重复支付。
       </p>
-      <dl className="detail-list">
-        <div>
-          <dt>订单号</dt>
-          <dd className="mono" data-testid="order-number">
-            {order.outTradeNo}
-          </dd>
-        </div>
-      </dl>
+      <OrderDetails outTradeNo={order.outTradeNo} />
       {message && (
         <p role="status" className="note">
           {message}

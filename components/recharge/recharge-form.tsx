@@ -1,10 +1,10 @@
 'use client';
 
 import { type FormEvent, useRef, useState } from 'react';
+import { createOrder } from '@/lib/api-client/create-order';
 import { formatYuan } from '@/lib/money';
 import type { CreatedOrder } from '@/lib/schemas/order';
 import { AmountPicker } from './amount-picker';
-import { createOrder } from './create-order';
 import { newIdempotencyKey } from './new-idempotency-key';
 import { PaymentMethodPicker } from './payment-method-picker';
 import styles from './recharge-form.module.css';

@@ -3,7 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import useSWR from 'swr';
-import { fetchOrderStatus, orderStatusUrl } from '@/components/recharge/fetch-order-status';
+import { fetchOrderStatus } from '@/lib/api-client/order-status';
 import { isFinalStatus } from '@/lib/schemas/order';
 
 /**
@@ -20,7 +20,7 @@ export function PendingStatusWatcher({
 }) {
   const router = useRouter();
   const [final, setFinal] = useState(false);
-  const { data } = useSWR(final ? null : orderStatusUrl(orderId), fetchOrderStatus, {
+  const { data } = useSWR(final ? null : orderId, fetchOrderStatus, {
     refreshInterval: pollIntervalMs,
     revalidateOnFocus: false,
   });

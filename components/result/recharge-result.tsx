@@ -1,22 +1,11 @@
 import Link from 'next/link';
-import type { ReactNode } from 'react';
+import { OrderDetails } from '@/components/order-details';
+import { rechargeResultPath } from '@/lib/api-client/paths';
 import { formatYuan } from '@/lib/money';
 import type { OrderResult } from '@/lib/orders/get-order-result';
 import { PendingStatusWatcher } from './pending-status-watcher';
 import styles from './recharge-result.module.css';
 import { ResultIcon } from './result-icon';
-
-// Payers and WeChat Pay both keep China time; the server may well run in UTC.
-const dateTime = new Intl.DateTimeFormat('zh-CN', {
-  timeZone: 'Asia/Shanghai',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hour12: false,
-});
 
 const TITLES = {
   PAID: '充值成功',
@@ -30,7 +19,7 @@ type RechargeResultProps = { result: OrderResult; pollIntervalMs: number };
 /** The outcome of one order, as the database has it. */
 export function RechargeResult({ result, pollIntervalMs }: RechargeResultProps) {
   const { status } = result;
-  const resultPath = `/recharge/${encodeURIComponent(result.orderId)}`;
+  const resultPath = rechargeResultPath(result.orderId);
 
   return (
     <section className={`card ${styles.card}`} aria-labelledby="result-title">
@@ -46,20 +35,14 @@ export function RechargeResult({ result, pollIntervalMs }: RechargeResultProps) 
         <p className={styles.lead}>{leadText(result)}</p>
       )}
 
-      <dl className="detail-list">
-        {status !== 'PAID' && <Row label="订单金额">{formatYuan(result.amountFen)}</Row>}
-        <Row label="当前余额">
-          <span data-testid="balance">{formatYuan(result.balanceFen)}</span>
-        </Row>
-        <Row label="订单号">
-          <span className="mono">{result.outTradeNo}</span>
-        </Row>
-        {result.paidAt ? (
-          <Row label="支付时间">{dateTime.format(result.paidAt)}</Row>
-        ) : (
-          <Row label="创建时间">{dateTime.format(result.createdAt)}</Row>
-        )}
-      </dl>
+      <OrderDetails
+        outTradeNo={result.outTradeNo}
+        // A paid order's amount is the headline already.
+        amountFen={status === 'PAID' ? undefined : result.amountFen}
+        balanceFen={result.balanceFen}
+        paidAt={result.paidAt}
+        createdAt={result.paidAt ? undefined : result.createdAt}
+      />
 
       <div className="button-row">
         {status === 'PAID' && (
@@ -101,13 +84,4 @@ function leadText(result: OrderResult): string {
     default:
       return result.reason ?? '本次支付未成功，请重新发起支付。';
   }
-}
-
-function Row({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div>
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </div>
-  );
 }

@@ -2,12 +2,13 @@ import 'server-only';
 import type { NextRequest } from 'next/server';
 import { handleApiError } from './handle-api-error';
 
-type RouteContext<P> = { params: Promise<P> };
-
-/** Wraps a route handler so that every thrown error becomes one consistent JSON answer. */
-export function withApiHandler<P = Record<string, never>>(
-  handler: (request: NextRequest, context: RouteContext<P>) => Promise<Response>,
-): (request: NextRequest, context: RouteContext<P>) => Promise<Response> {
+/**
+ * Wraps a route handler so that every thrown error becomes one consistent JSON answer. The context
+ * type is the handler's own: annotate it with Next's generated `RouteContext<'/api/…'>`.
+ */
+export function withApiHandler<Context = unknown>(
+  handler: (request: NextRequest, context: Context) => Promise<Response>,
+): (request: NextRequest, context: Context) => Promise<Response> {
   return async (request, context) => {
     try {
       return await handler(request, context);

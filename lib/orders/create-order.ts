@@ -8,7 +8,7 @@ import type { CreatedOrder } from '../schemas/order';
 import { getWechatPayClient, isWechatPayError, type NativeOrderInput, WechatPayError } from '../wechat-pay';
 import { closePendingOrders } from './close-pending-orders';
 import { END_REASONS, endPendingOrder } from './end-order';
-import { cacheEntryFromOrder, toStatusView, writeCachedOrderStatus } from './order-status-cache';
+import { cacheEntryFromOrder, publishOrderStatus, toStatusView } from './order-status-cache';
 import { generateOutTradeNo } from './out-trade-no';
 
 export const ORDER_DESCRIPTION = '账户余额充值';
@@ -78,12 +78,10 @@ export async function createRechargeOrder(input: CreateRechargeOrderInput): Prom
     where: { id: order.id, status: 'PENDING' },
     data: { codeUrl },
   });
-  const ready = await db.paymentOrder.findUniqueOrThrow({ where: { id: order.id } });
   if (stored.count === 0) {
     throw new AppError('conflict', '该订单已失效，请重新发起支付');
   }
-  await writeCachedOrderStatus(cacheEntryFromOrder(ready));
-  return toCreatedOrder(ready, codeUrl);
+  return toCreatedOrder(await publishOrderStatus(order.id), codeUrl);
 }
 
 /** The configured upper bound (the schema checks the rest). Callers run it before creating anything. */

@@ -1,6 +1,6 @@
 import 'server-only';
 import { getDb } from '../db';
-import { cacheEntryFromOrder, writeCachedOrderStatus } from './order-status-cache';
+import { publishOrderStatus } from './order-status-cache';
 
 /** Reasons shown to the payer, by how the order ended. */
 export const END_REASONS = {
@@ -20,14 +20,10 @@ export async function endPendingOrder(
   status: 'FAILED' | 'CLOSED',
   reason: string,
 ): Promise<boolean> {
-  const db = getDb();
-  const changed = await db.paymentOrder.updateMany({
+  const changed = await getDb().paymentOrder.updateMany({
     where: { id: orderId, status: 'PENDING' },
     data: { status, failureReason: reason },
   });
-  if (changed.count === 1) {
-    const order = await db.paymentOrder.findUniqueOrThrow({ where: { id: orderId } });
-    await writeCachedOrderStatus(cacheEntryFromOrder(order));
-  }
+  if (changed.count === 1) await publishOrderStatus(orderId);
   return changed.count === 1;
 }

@@ -1,12 +1,15 @@
 import 'server-only';
 import { z } from 'zod';
+import { getDb } from '../db';
+import type { PaymentOrder } from '../generated/prisma/client';
 import { getRedis } from '../redis';
 import { type OrderStatus, type OrderStatusView, orderStatusSchema } from '../schemas/order';
 
 // Redis holds each order's current status so that the page's polling never touches the database.
-// Writers: order creation (PENDING), settlement and closing (final states, always written), and the
-// status route's database fallback (only when the key is missing, so it can't clobber a fresher
-// final state written meanwhile).
+// This module is the only one that knows how: readers ask `readOrderStatus` (Redis, else the
+// database, written back); writers call `publishOrderStatus` after changing the order (creation:
+// PENDING; settlement and closing: final states). The read-through writes back only when the key
+// is still missing, so it can't clobber a fresher final state that a writer published meanwhile.
 
 export interface CachedOrderStatus {
   orderId: string;
@@ -33,11 +36,36 @@ const cachedOrderStatusSchema = z.object({
 /** A week: long after any page stops polling; a miss later is served from the database once. */
 const STATUS_TTL_SECONDS = 7 * 24 * 60 * 60;
 
+/** Remembers for a short while that an id has no order, so guessing ids can't load the database. */
+const MISSING_TTL_SECONDS = 60;
+
 export function orderStatusKey(orderId: string): string {
   return `order:${orderId}:status`;
 }
 
-/** Null when absent; an entry of another shape (an older deploy's, a stray write) counts as absent. */
+function missingOrderKey(orderId: string): string {
+  return `order:${orderId}:missing`;
+}
+
+/**
+ * The order's status: one Redis read, and the database only when Redis has lost the entry (then
+ * written back). Null when no such order exists; that answer is itself remembered for a minute.
+ */
+export async function readOrderStatus(orderId: string): Promise<CachedOrderStatus | null> {
+  return (await readCachedOrderStatus(orderId)) ?? (await loadFromDatabase(orderId));
+}
+
+/**
+ * Re-reads the order and writes its entry, whatever Redis held: callers run it after committing a
+ * change, so the database row is at least as fresh as anything in Redis. Answers the row it read.
+ */
+export async function publishOrderStatus(orderId: string): Promise<PaymentOrder> {
+  const order = await getDb().paymentOrder.findUniqueOrThrow({ where: { id: orderId } });
+  await writeCachedOrderStatus(cacheEntryFromOrder(order));
+  return order;
+}
+
+/** Redis alone. Null when absent; an entry of another shape (an older deploy's, a stray write) counts as absent. */
 export async function readCachedOrderStatus(orderId: string): Promise<CachedOrderStatus | null> {
   const raw = await getRedis().get<unknown>(orderStatusKey(orderId));
   if (raw === null) return null;
@@ -47,21 +75,6 @@ export async function readCachedOrderStatus(orderId: string): Promise<CachedOrde
     return null;
   }
   return parsed.data;
-}
-
-/** Remembers for a short while that an id has no order, so guessing ids can't load the database. */
-const MISSING_TTL_SECONDS = 60;
-
-export function missingOrderKey(orderId: string): string {
-  return `order:${orderId}:missing`;
-}
-
-export async function isKnownMissing(orderId: string): Promise<boolean> {
-  return (await getRedis().exists(missingOrderKey(orderId))) === 1;
-}
-
-export async function rememberMissing(orderId: string): Promise<void> {
-  await getRedis().set(missingOrderKey(orderId), 1, { ex: MISSING_TTL_SECONDS });
 }
 
 export async function writeCachedOrderStatus(
@@ -74,6 +87,19 @@ export async function writeCachedOrderStatus(
   } else {
     await getRedis().set(key, entry, { ex: STATUS_TTL_SECONDS });
   }
+}
+
+async function loadFromDatabase(orderId: string): Promise<CachedOrderStatus | null> {
+  const redis = getRedis();
+  if ((await redis.exists(missingOrderKey(orderId))) === 1) return null;
+  const order = await getDb().paymentOrder.findUnique({ where: { id: orderId } });
+  if (!order) {
+    await redis.set(missingOrderKey(orderId), 1, { ex: MISSING_TTL_SECONDS });
+    return null;
+  }
+  const entry = cacheEntryFromOrder(order);
+  await writeCachedOrderStatus(entry, { onlyIfMissing: true });
+  return entry;
 }
 
 export function toStatusView(entry: CachedOrderStatus): OrderStatusView {

@@ -5,7 +5,7 @@ import { getWechatPayClient, isWechatPayError } from '../wechat-pay';
 import { applyWechatState } from './apply-wechat-state';
 import { closeAtWechat } from './close-at-wechat';
 import { END_REASONS, endPendingOrder } from './end-order';
-import { cacheEntryFromOrder, writeCachedOrderStatus } from './order-status-cache';
+import { publishOrderStatus } from './order-status-cache';
 
 // Asking WeChat when a notification is late or lost. Triggered in the background by the status
 // route and by the periodic reconciler; a Redis SET NX EX lock makes concurrent polls, the
@@ -37,7 +37,7 @@ export async function reconcileOrderNow(orderId: string, now: Date = new Date())
   if (!order) return;
   if (order.status !== 'PENDING') {
     // Final already: nothing to ask WeChat. Repair Redis in case a write was lost.
-    await writeCachedOrderStatus(cacheEntryFromOrder(order));
+    await publishOrderStatus(order.id);
     return;
   }
   const expired = now.getTime() > order.expiresAt.getTime();

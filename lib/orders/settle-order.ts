@@ -1,7 +1,7 @@
 import 'server-only';
 import { getDb } from '../db';
 import type { Prisma } from '../generated/prisma/client';
-import { cacheEntryFromOrder, writeCachedOrderStatus } from './order-status-cache';
+import { publishOrderStatus } from './order-status-cache';
 
 // The one way an order becomes PAID, whether WeChat told us (notification) or we asked (query).
 // Exactly once: a compare-and-set on the order row picks one winner among concurrent settles, and
@@ -37,8 +37,7 @@ export async function settlePaidOrder(
   payment: PaidTransaction,
   source: SettlementSource,
 ): Promise<SettleResult> {
-  const db = getDb();
-  const result = await db.$transaction(async (tx) => {
+  const result = await getDb().$transaction(async (tx) => {
     const order = await tx.paymentOrder.findUnique({ where: { outTradeNo: payment.outTradeNo } });
     if (!order) {
       await recordNotification(tx, source, payment, 'unknown_order');
@@ -82,10 +81,7 @@ export async function settlePaidOrder(
 
   // Only after commit: Redis must never show PAID for money the database hasn't credited. Also on
   // a duplicate, which repairs a cache entry a racing fallback may have left at PENDING.
-  if (result.orderId && result.outcome !== 'amount_mismatch') {
-    const order = await db.paymentOrder.findUniqueOrThrow({ where: { id: result.orderId } });
-    await writeCachedOrderStatus(cacheEntryFromOrder(order));
-  }
+  if (result.orderId && result.outcome !== 'amount_mismatch') await publishOrderStatus(result.orderId);
   return result;
 }
 

@@ -2,6 +2,7 @@ import 'server-only';
 import type { WechatPayConfig } from './config';
 import { WechatPayError } from './errors';
 import { parseResponseBody, sendSignedRequest, type Transport } from './http';
+import { parseJson } from './json';
 import { assertOutTradeNo, buildNativeOrderRequest } from './requests';
 import { reshapeTransaction } from './reshape';
 import type { NativeOrder, NativeOrderInput, WechatTransaction } from './types';
@@ -102,12 +103,9 @@ function assertSameOrder(
 }
 
 function readErrorCode(body: string): string | undefined {
-  try {
-    const parsed: unknown = JSON.parse(body);
-    if (parsed && typeof parsed === 'object' && 'code' in parsed && typeof parsed.code === 'string')
-      return parsed.code;
-  } catch {
-    // Not JSON: no code to report.
+  const parsed = parseJson(body);
+  if (parsed && typeof parsed === 'object' && 'code' in parsed && typeof parsed.code === 'string') {
+    return parsed.code;
   }
   return undefined;
 }

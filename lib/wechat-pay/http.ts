@@ -2,6 +2,7 @@ import 'server-only';
 import type { z } from 'zod';
 import type { WechatPayConfig } from './config';
 import { WechatPayError } from './errors';
+import { parseJson } from './json';
 import { buildAuthorizationHeader, createNonce } from './sign';
 import { hasSignatureHeaders, verifyWechatPaySignature } from './verify';
 import { errorBodySchema } from './wire';
@@ -134,12 +135,4 @@ function toTransportError(error: unknown, timeoutMs: number): WechatPayError {
     });
   }
   return new WechatPayError({ code: 'NETWORK_ERROR', message: 'Could not reach WeChat Pay', cause: error });
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

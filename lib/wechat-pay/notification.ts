@@ -1,6 +1,7 @@
 import 'server-only';
 import type { WechatPayConfig } from './config';
 import { type DecryptFailureReason, decryptResource } from './decrypt';
+import { parseJson } from './json';
 import { reshapeTransaction } from './reshape';
 import type { PaymentNotification } from './types';
 import { type HeaderSource, type SignatureFailureReason, verifyWechatPaySignature } from './verify';
@@ -64,12 +65,4 @@ export function parsePaymentNotification(
 
 function fail(reason: NotificationFailureReason): NotificationResult {
   return { ok: false, reason };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

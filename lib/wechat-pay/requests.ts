@@ -1,7 +1,7 @@
 // Local validation and app → wire mapping for outgoing requests. Rejecting a malformed request here
 // gives a precise message instead of a round trip and a generic PARAM_ERROR.
 import type { z } from 'zod';
-import { formatChinaTime } from './china-time';
+import { formatChinaTime } from '../china-time';
 import type { WechatPayConfig } from './config';
 import { WechatPayError } from './errors';
 import type { NativeOrderInput } from './types';

@@ -7,11 +7,9 @@ import { getOrderResult } from '@/lib/orders/get-order-result';
 
 export const metadata: Metadata = { title: '充值结果 · 微信支付' };
 
-type ResultPageProps = { params: Promise<{ orderId: string }> };
-
 // Dynamic by nature (the visitor's cookie, a status that changes): read from the database on every
 // request, so what it says is the settled truth rather than the polling cache.
-export default async function RechargeResultPage({ params }: ResultPageProps) {
+export default async function RechargeResultPage({ params }: PageProps<'/recharge/[orderId]'>) {
   const { orderId } = await params;
   const result = await getOrderResult(orderId, await readCurrentAccountId());
   // Someone else's order is indistinguishable from a missing one.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatChinaTime } from '@/lib/wechat-pay/china-time';
+import { formatChinaTime } from '@/lib/china-time';
 import { mapTradeState, reshapeTransaction } from '@/lib/wechat-pay/reshape';
 import type { PaymentStatus, TradeState } from '@/lib/wechat-pay/types';
 import { transactionSchema } from '@/lib/wechat-pay/wire';

@@ -6,8 +6,8 @@ import { getOrderStatusForAccount } from '@/lib/orders/get-order-status';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = withApiHandler<{ orderId: string }>(async (_request, { params }) => {
-  const { orderId } = await params;
+export const GET = withApiHandler(async (_request, context: RouteContext<'/api/orders/[orderId]/status'>) => {
+  const { orderId } = await context.params;
   const accountId = await readCurrentAccountId();
   // `after` runs the WeChat query once the response is sent: never on the polling path.
   const view = await getOrderStatusForAccount(orderId, accountId, (task) => after(task));

@@ -2,12 +2,12 @@
 
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import { PaymentPanel } from '@/components/recharge/payment-panel';
-import { RechargeForm } from '@/components/recharge/recharge-form';
 import { formatFen } from '@/lib/money';
 import type { CreatedOrder } from '@/lib/schemas/order';
+import { PaymentPanel } from './payment-panel';
+import { RechargeForm } from './recharge-form';
 
-export type RechargePageClientProps = {
+type RechargeFlowProps = {
   pollIntervalMs: number;
   pageTimeoutMs: number;
   maxFen: number;
@@ -16,7 +16,7 @@ export type RechargePageClientProps = {
 type Step = { kind: 'form'; amountText: string } | { kind: 'paying'; order: CreatedOrder };
 
 /** The recharge flow in place: pick an amount → scan the QR code → (result page, or a timeout note). */
-export function RechargePageClient({ pollIntervalMs, pageTimeoutMs, maxFen }: RechargePageClientProps) {
+export function RechargeFlow({ pollIntervalMs, pageTimeoutMs, maxFen }: RechargeFlowProps) {
   const router = useRouter();
   const [step, setStep] = useState<Step>({ kind: 'form', amountText: '' });
 

@@ -1,0 +1,32 @@
+import { type ApiError, apiErrorSchema } from '../schemas/order';
+
+// The browser's one way to reach our API: same origin, never from a cache, JSON both ways.
+
+export interface ApiAnswer {
+  status: number;
+  /** The parsed JSON body; null when the answer had none or it wasn't JSON. */
+  body: unknown;
+}
+
+/** Rejects only when no answer arrived (network down, request aborted): the caller can't know what happened. */
+export async function callApi(
+  path: string,
+  request: { method?: 'GET' | 'POST'; json?: unknown; headers?: Record<string, string> } = {},
+): Promise<ApiAnswer> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...request.headers };
+  if (request.json !== undefined) headers['Content-Type'] = 'application/json';
+  const response = await fetch(path, {
+    method: request.method ?? 'GET',
+    headers,
+    body: request.json === undefined ? undefined : JSON.stringify(request.json),
+    cache: 'no-store',
+  });
+  const body: unknown = await response.json().catch(() => null);
+  return { status: response.status, body };
+}
+
+/** The `{ error: { code, message, details } }` body every API route answers errors with; null if it isn't one. */
+export function decodeApiError(body: unknown): ApiError['error'] | null {
+  const parsed = apiErrorSchema.safeParse(body);
+  return parsed.success ? parsed.data.error : null;
+}

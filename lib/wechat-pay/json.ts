@@ -1,0 +1,10 @@
+// WeChat's bodies are read as text first (signatures cover the exact bytes), then parsed. A body that
+// isn't JSON comes back as undefined, which every schema rejects: one path for "unusable body".
+
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,109 @@
+// The status cache's two seams: writers publish what the database says, and the read-through
+// fills a lost entry without overwriting one that a writer published meanwhile.
+import { describe, expect, it, vi } from 'vitest';
+import { getDb } from '@/lib/db';
+import {
+  orderStatusKey,
+  publishOrderStatus,
+  readCachedOrderStatus,
+  readOrderStatus,
+  writeCachedOrderStatus,
+} from '@/lib/orders/order-status-cache';
+import { generateOutTradeNo } from '@/lib/orders/out-trade-no';
+import { getRedis } from '@/lib/redis';
+import { newAccount } from '../../support/orders-fixtures';
+
+// A row straight in the database: no WeChat call, and no Redis entry until someone writes one.
+async function insertOrder(status: 'PENDING' | 'CLOSED' = 'PENDING') {
+  return getDb().paymentOrder.create({
+    data: {
+      accountId: await newAccount(),
+      outTradeNo: generateOutTradeNo(),
+      amountFen: 250,
+      description: 'cache test',
+      status,
+      failureReason: status === 'CLOSED' ? '订单已过期' : null,
+      expiresAt: new Date(Date.now() + 600_000),
+    },
+  });
+}
+
+describe('publishOrderStatus', () => {
+  it('replaces whatever Redis held with what the database says', async () => {
+    const order = await insertOrder();
+    await writeCachedOrderStatus({
+      orderId: order.id,
+      accountId: order.accountId,
+      status: 'PENDING',
+      amountFen: order.amountFen,
+      createdAtMs: order.createdAt.getTime(),
+      updatedAt: order.updatedAt.toISOString(),
+    });
+    const closed = await getDb().paymentOrder.update({
+      where: { id: order.id },
+      data: { status: 'CLOSED', failureReason: '订单已关闭或已过期' },
+    });
+
+    const published = await publishOrderStatus(order.id);
+
+    expect(published).toEqual(closed);
+    expect(await readCachedOrderStatus(order.id)).toEqual({
+      orderId: order.id,
+      accountId: order.accountId,
+      status: 'CLOSED',
+      amountFen: 250,
+      reason: '订单已关闭或已过期',
+      createdAtMs: order.createdAt.getTime(),
+      updatedAt: closed.updatedAt.toISOString(),
+    });
+  });
+
+  it('throws for an order that does not exist, writing nothing', async () => {
+    const id = crypto.randomUUID();
+    await expect(publishOrderStatus(id)).rejects.toThrow();
+    expect(await getRedis().exists(orderStatusKey(id))).toBe(0);
+  });
+});
+
+describe('readOrderStatus', () => {
+  it('loads a lost entry from the database and writes it back', async () => {
+    const order = await insertOrder('CLOSED');
+    expect(await readCachedOrderStatus(order.id)).toBeNull();
+
+    const entry = await readOrderStatus(order.id);
+
+    expect(entry).toMatchObject({ orderId: order.id, status: 'CLOSED', reason: '订单已过期' });
+    expect(await readCachedOrderStatus(order.id)).toEqual(entry);
+  });
+
+  it('does not overwrite an entry published while it was reading the database', async () => {
+    const order = await insertOrder();
+    const orders = getDb().paymentOrder;
+    const findUnique = orders.findUnique.bind(orders);
+    // The order is closed between the read-through's Redis miss and its write-back.
+    const spy = vi.spyOn(orders, 'findUnique').mockImplementationOnce(((args: { where: { id: string } }) =>
+      findUnique(args).then(async (row) => {
+        await orders.update({
+          where: { id: order.id },
+          data: { status: 'CLOSED', failureReason: '订单已过期' },
+        });
+        await publishOrderStatus(order.id);
+        return row;
+      })) as unknown as typeof orders.findUnique);
+
+    const entry = await readOrderStatus(order.id);
+    spy.mockRestore();
+
+    expect(entry?.status).toBe('PENDING');
+    expect((await readCachedOrderStatus(order.id))?.status).toBe('CLOSED');
+  });
+
+  it('answers null for an unknown id and stops asking the database for a while', async () => {
+    const id = crypto.randomUUID();
+    expect(await readOrderStatus(id)).toBeNull();
+    const findUnique = vi.spyOn(getDb().paymentOrder, 'findUnique');
+    expect(await readOrderStatus(id)).toBeNull();
+    expect(findUnique).not.toHaveBeenCalled();
+    findUnique.mockRestore();
+  });
+});
