@@ -1,5 +1,5 @@
-// The merchant adapter (lib/wechat-pay) against the sandbox (packages/wechatpay-sandbox), over HTTP with real keys:
-// two independent implementations of WeChat Pay v3 checked against each other.
+// The merchant adapter (lib/wechat-pay) against the sandbox (packages/wechatpay-sandbox), over HTTP
+// with real keys: two independent implementations of WeChat Pay v3 checked against each other.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateDevKeySet } from '@recharge/wechatpay-sandbox/keys';
