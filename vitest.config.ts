@@ -15,12 +15,14 @@ export default defineConfig({
   resolve,
   test: {
     projects: [
+      // Each workspace package runs with its own config, as `npm test -w <package>` does.
+      'packages/*/vitest.config.ts',
       {
         resolve,
         test: {
           name: 'unit',
           environment: 'node',
-          include: ['tests/unit/**/*.test.ts', 'sandbox/**/*.test.ts'],
+          include: ['tests/unit/**/*.test.ts', 'scripts/local/**/*.test.ts'],
         },
       },
       {

@@ -10,5 +10,4 @@ export const LOCAL_DEFAULTS = {
   upstashPort: 8079,
   upstashToken: 'local-dev-token',
   sandboxUrl: 'http://127.0.0.1:3100',
-  sandboxPort: 3100,
 } as const;

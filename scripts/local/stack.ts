@@ -4,8 +4,8 @@
 // environment the Next.js server should run with, and one close() that stops what was started.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { startSandbox } from '@recharge/wechatpay-sandbox/server';
 import { LOCAL_DEFAULTS } from '../../lib/local-defaults';
-import { startSandbox } from '../../sandbox/server';
 import { applyMigrations } from '../db/apply-migrations';
 import { startUpstashBridge } from '../upstash-local/bridge';
 import { startEmbeddedPostgres } from './embedded-postgres';

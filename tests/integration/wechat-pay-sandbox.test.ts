@@ -1,7 +1,9 @@
-// The merchant adapter (lib/wechat-pay) against the sandbox (sandbox/), over HTTP with real keys:
-// two independent implementations of WeChat Pay v3 checked against each other.
+// The merchant adapter (lib/wechat-pay) against the sandbox (packages/wechatpay-sandbox), over HTTP
+// with real keys: two independent implementations of WeChat Pay v3 checked against each other.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { generateDevKeySet } from '@recharge/wechatpay-sandbox/keys';
+import { type RunningSandbox, startSandbox } from '@recharge/wechatpay-sandbox/server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createWechatPayClient,
@@ -12,8 +14,6 @@ import {
   type WechatPayConfig,
   WechatPayError,
 } from '@/lib/wechat-pay';
-import { generateDevKeySet } from '../../sandbox/keys';
-import { type RunningSandbox, startSandbox } from '../../sandbox/server';
 
 const keys = generateDevKeySet();
 let sandbox: RunningSandbox;

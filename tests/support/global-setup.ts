@@ -4,8 +4,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateDevKeySet } from '@recharge/wechatpay-sandbox/keys';
 import type { TestProject } from 'vitest/node';
-import { generateDevKeySet } from '../../sandbox/keys';
+import { generateSessionSecret } from '../../scripts/local/session-secret';
 import { startLocalStack } from '../../scripts/local/stack';
 
 declare module 'vitest' {
@@ -20,7 +21,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const baseEnv: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'test',
-    SESSION_SECRET: keys.sessionSecret,
+    SESSION_SECRET: generateSessionSecret(),
     WECHATPAY_MCHID: keys.mchid,
     WECHATPAY_APPID: keys.appid,
     WECHATPAY_MERCHANT_SERIAL_NO: keys.merchantSerialNo,

@@ -2,10 +2,10 @@
 // keys, and a small HTTP server standing in for our notify route (same handler the route calls).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type RunningSandbox, startSandbox } from '@recharge/wechatpay-sandbox/server';
 import { resetEnvForTests } from '@/lib/env';
 import { handlePaymentNotification } from '@/lib/orders/handle-payment-notification';
 import { resetWechatPayForTests } from '@/lib/wechat-pay';
-import { type RunningSandbox, startSandbox } from '../../sandbox/server';
 
 export interface OrdersHarness {
   sandbox: RunningSandbox;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { newOutTradeNo, verifiesWithWechatpayKey, waitFor } from './test-support/merchant';
-import { envelopeOf, pause, setupNotifySandbox } from './test-support/notify-fixture';
+import { newOutTradeNo, verifiesWithWechatpayKey, waitFor } from './support/merchant';
+import { envelopeOf, pause, setupNotifySandbox } from './support/notify-fixture';
 
 const t = setupNotifySandbox();
 const { keys } = t;

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDevKeySet } from './keys';
-import { type RunningSandbox, startSandbox } from './server';
+import { generateDevKeySet } from '../src/keys';
+import { type RunningSandbox, startSandbox } from '../src/server';
 import {
   authorization,
   Merchant,
@@ -9,7 +9,7 @@ import {
   startReceiver,
   verifiesWithWechatpayKey,
   type WireResponse,
-} from './test-support/merchant';
+} from './support/merchant';
 
 const keys = generateDevKeySet();
 let sandbox: RunningSandbox;

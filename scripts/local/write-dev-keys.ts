@@ -1,20 +1,20 @@
+// Generates the dev key set into .data/keys/ (git-ignored) and writes the matching block into
+// .env.local, under a given repository root. Idempotent: what exists and still fits together is
+// kept, so re-running never invalidates a running app or sandbox; `force` regenerates all.
+// Used by `npm run setup:keys` (setup-dev-keys.ts) and by `npm run up` (dev-keys.ts).
 import { createPublicKey } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { LOCAL_DEFAULTS } from '../lib/local-defaults';
-import { namesOutsideBlock, readEnvBlock, upsertEnvBlock } from '../sandbox/env-block';
 import {
   DEV_MCHID,
   generateApiV3Key,
   generateAppid,
   generateMerchantKeys,
-  generateSessionSecret,
   generateWechatpayKeys,
-} from '../sandbox/keys';
-
-// `tsx scripts/setup-dev-keys.ts [--force]`, from the repo root. Generates the dev key set into .data/keys/
-// (git-ignored) and writes the matching block into .env.local. Idempotent: what exists and still fits
-// together is kept, so re-running never invalidates a running app or sandbox; --force regenerates all.
+} from '@recharge/wechatpay-sandbox/keys';
+import { LOCAL_DEFAULTS } from '../../lib/local-defaults';
+import { namesOutsideBlock, readEnvBlock, upsertEnvBlock } from './env-block';
+import { generateSessionSecret } from './session-secret';
 
 const KEY_DIR = '.data/keys';
 const FILES = {
@@ -25,40 +25,41 @@ const FILES = {
 } as const;
 const ENV_FILE = '.env.local';
 
-const root = process.cwd();
-const force = process.argv.includes('--force');
-const at = (relative: string) => path.join(root, relative);
-const notes: string[] = [];
-
-function readIfExists(relative: string): string | undefined {
-  return existsSync(at(relative)) ? readFileSync(at(relative), 'utf8') : undefined;
+export interface DevKeysResult {
+  /** False when .env.local already held exactly this block. */
+  changed: boolean;
+  /** What was regenerated, and anything the developer should fix. */
+  notes: string[];
+  /** The WECHATPAY_BASE_URL written: where the app expects the sandbox. */
+  sandboxUrl: string;
 }
 
-/** A kept pair must still match: a public key file left over from another private key would break auth. */
-function existingPair(
-  privateFile: string,
-  publicFile: string,
-): { privatePem: string; publicPem: string } | null {
-  const privatePem = readIfExists(privateFile);
-  const publicPem = readIfExists(publicFile);
-  if (!privatePem || !publicPem) return null;
-  try {
-    const derived = createPublicKey(privatePem).export({ type: 'spki', format: 'pem' }).toString();
-    if (derived.trim() === publicPem.trim()) return { privatePem, publicPem };
-  } catch {
-    // Unreadable key: regenerate below.
-  }
-  notes.push(`${privateFile} and ${publicFile} did not match; regenerated both`);
-  return null;
-}
+export function writeDevKeys(options: { root: string; force?: boolean }): DevKeysResult {
+  const { root, force = false } = options;
+  const at = (relative: string) => path.join(root, relative);
+  const readIfExists = (relative: string) =>
+    existsSync(at(relative)) ? readFileSync(at(relative), 'utf8') : undefined;
+  const writeKey = (relative: string, pem: string, secret: boolean) =>
+    writeFileSync(at(relative), pem, { mode: secret ? 0o600 : 0o644 });
+  const notes: string[] = [];
 
-function writeKey(relative: string, pem: string, secret: boolean): void {
-  writeFileSync(at(relative), pem, { mode: secret ? 0o600 : 0o644 });
-}
+  /** A kept pair must still match: a public key file left over from another private key would break auth. */
+  const existingPair = (privateFile: string, publicFile: string): boolean => {
+    const privatePem = readIfExists(privateFile);
+    const publicPem = readIfExists(publicFile);
+    if (!privatePem || !publicPem) return false;
+    try {
+      const derived = createPublicKey(privatePem).export({ type: 'spki', format: 'pem' }).toString();
+      if (derived.trim() === publicPem.trim()) return true;
+    } catch {
+      // Unreadable key: regenerate below.
+    }
+    notes.push(`${privateFile} and ${publicFile} did not match; regenerated both`);
+    return false;
+  };
 
-function main(): void {
   if (!existsSync(at('package.json'))) {
-    throw new Error('Run this from the repository root (no package.json in the current directory).');
+    throw new Error(`Run this from the repository root (no package.json in ${root}).`);
   }
   mkdirSync(at(KEY_DIR), { recursive: true });
   const envText = readIfExists(ENV_FILE) ?? '';
@@ -123,11 +124,11 @@ function main(): void {
       `${ENV_FILE} also sets ${shadowed.join(', ')} outside the generated block: remove those lines`,
     );
   }
-  console.log(
-    `Dev keys in ${KEY_DIR}/, settings in ${ENV_FILE}${updated === envText ? ' (unchanged)' : ''}.`,
-  );
-  for (const note of notes) console.log(`  - ${note}`);
-  console.log('Next: npm run sandbox (WeChat Pay sandbox on port 3100), then npm run dev.');
+  return { changed: updated !== envText, notes, sandboxUrl: LOCAL_DEFAULTS.sandboxUrl };
 }
 
-main();
+/** One line for where things went, then one per note. */
+export function describeDevKeys(result: DevKeysResult): string {
+  const head = `Dev keys in ${KEY_DIR}/, settings in ${ENV_FILE}${result.changed ? '' : ' (unchanged)'}.`;
+  return [head, ...result.notes.map((note) => `  - ${note}`)].join('\n');
+}

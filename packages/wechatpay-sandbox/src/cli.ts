@@ -1,11 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { z } from 'zod';
-import { LOCAL_DEFAULTS } from '../lib/local-defaults';
 import { startSandbox } from './server';
 
-// `tsx sandbox/cli.ts`: runs the sandbox with the dev keys written by scripts/setup-dev-keys.ts.
+// `tsx src/cli.ts`: runs the sandbox on a fixed port with keys named by the environment. Settings come
+// from the environment and from `.env.local` in the working directory; key file paths are relative to it.
 
-if (existsSync('.env.local')) process.loadEnvFile('.env.local');
+/** Unless SANDBOX_PORT says otherwise. */
+const DEFAULT_PORT = 3100;
+const ENV_FILE = resolve('.env.local');
+
+if (existsSync(ENV_FILE)) process.loadEnvFile(ENV_FILE);
 
 const envSchema = z.object({
   WECHATPAY_MCHID: z.string().min(1),
@@ -16,7 +21,7 @@ const envSchema = z.object({
   SANDBOX_MERCHANT_PUBLIC_KEY_FILE: z.string().min(1),
   SANDBOX_WECHATPAY_PRIVATE_KEY_FILE: z.string().min(1),
   SANDBOX_HOST: z.string().min(1).default('127.0.0.1'),
-  SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(LOCAL_DEFAULTS.sandboxPort),
+  SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(DEFAULT_PORT),
   SANDBOX_TIME_SCALE: z.coerce.number().positive().default(1),
   SANDBOX_MERCHANT_NAME: z.string().min(1).optional(),
 });
@@ -34,7 +39,8 @@ async function main(): Promise<void> {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
     console.error(
-      `Sandbox configuration is incomplete:\n${problems}\nRun: npx tsx scripts/setup-dev-keys.ts`,
+      `Sandbox configuration is incomplete (read from the environment and ${ENV_FILE}):\n${problems}\n` +
+        'In the recharge repository, `npm run setup:keys` at its root writes these settings.',
     );
     process.exit(1);
   }

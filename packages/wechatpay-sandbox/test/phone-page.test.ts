@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDevKeySet } from './keys';
-import { type RunningSandbox, startSandbox } from './server';
-import { Merchant, newOutTradeNo } from './test-support/merchant';
+import { generateDevKeySet } from '../src/keys';
+import { type RunningSandbox, startSandbox } from '../src/server';
+import { Merchant, newOutTradeNo } from './support/merchant';
 
 const keys = generateDevKeySet();
 let sandbox: RunningSandbox;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RETRY_DELAYS_SECONDS } from './notify';
+import { RETRY_DELAYS_SECONDS } from '../src/notify';
 
 // WeChat Pay's documented notification retry schedule (15s/15s/30s/3m/10m/20m/30m/30m/30m/60m/3h/3h/3h/6h/6h).
 const WECHAT_SCHEDULE = [

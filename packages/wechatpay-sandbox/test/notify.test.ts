@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startSandbox } from './server';
+import { startSandbox } from '../src/server';
 import {
   decryptResource,
   Merchant,
@@ -7,8 +7,8 @@ import {
   startReceiver,
   verifiesWithWechatpayKey,
   waitFor,
-} from './test-support/merchant';
-import { envelopeOf, pause, setupNotifySandbox } from './test-support/notify-fixture';
+} from './support/merchant';
+import { envelopeOf, pause, setupNotifySandbox } from './support/notify-fixture';
 
 const t = setupNotifySandbox();
 const { keys } = t;

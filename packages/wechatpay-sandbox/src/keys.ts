@@ -21,8 +21,6 @@ export interface DevKeySet {
   wechatpayPublicKeyPem: string;
   /** 32 ASCII characters = the 32-byte AES-256 key WeChat requires. */
   apiV3Key: string;
-  /** Not WeChat's: the app's cookie-signing secret, generated here so one script sets up dev. */
-  sessionSecret: string;
 }
 
 export const DEV_MCHID = '1900000001';
@@ -64,10 +62,6 @@ export function generateApiV3Key(): string {
   return randomAlphanumeric(32);
 }
 
-export function generateSessionSecret(): string {
-  return randomAlphanumeric(48);
-}
-
 export function generateAppid(): string {
   return `wx${randomUpperHex(8).toLowerCase()}`;
 }
@@ -80,6 +74,5 @@ export function generateDevKeySet(): DevKeySet {
     ...generateMerchantKeys(),
     ...generateWechatpayKeys(),
     apiV3Key: generateApiV3Key(),
-    sessionSecret: generateSessionSecret(),
   };
 }

@@ -1,7 +1,7 @@
 import { createDecipheriv, randomBytes, sign, verify } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DevKeySet } from '../keys';
+import type { DevKeySet } from '../../src/keys';
 
 // The merchant's side of the protocol, written from the brief with node:crypto only and sharing no code
 // with the sandbox, so the tests check the sandbox against an independent reading of the protocol.

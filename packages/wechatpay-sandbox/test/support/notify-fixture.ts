@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import { generateDevKeySet } from '../keys';
-import { type RunningSandbox, startSandbox } from '../server';
+import { generateDevKeySet } from '../../src/keys';
+import { type RunningSandbox, startSandbox } from '../../src/server';
 import { Merchant, newOutTradeNo, type ReceivedNotification, startReceiver } from './merchant';
 
 export interface LogEntry {
