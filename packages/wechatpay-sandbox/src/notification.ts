@@ -2,7 +2,7 @@ import { createCipheriv, randomUUID } from 'node:crypto';
 import { randomAlphanumeric } from './random';
 import { toBeijingRfc3339 } from './time';
 
-// The TRANSACTION.SUCCESS envelope of §7: the Transaction is AES-256-GCM encrypted with the APIv3 key,
+// The TRANSACTION.SUCCESS notification envelope (WeChat Pay "支付通知"): the Transaction is AES-256-GCM encrypted with the APIv3 key,
 // ciphertext and 16-byte tag concatenated and base64-encoded, nonce and associated_data in the clear.
 
 const ASSOCIATED_DATA = 'transaction';

@@ -1,7 +1,7 @@
 import { createPrivateKey, type KeyObject, randomBytes, sign } from 'node:crypto';
 import { randomAlphanumeric } from './random';
 
-/** What WeChat Pay puts on every API response and every notification (§6 of the brief). */
+/** What WeChat Pay puts on every API response and every notification (its "签名验证" rules). */
 export interface SignatureHeaders {
   'Wechatpay-Timestamp': string;
   'Wechatpay-Nonce': string;

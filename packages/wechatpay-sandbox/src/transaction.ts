@@ -1,6 +1,6 @@
 import type { Order, TradeState } from './store';
 
-// The wire Transaction (§2) as WeChat Pay returns it from the query API and inside notifications. Fields
+// The wire Transaction as WeChat Pay returns it from the query API and inside notifications. Fields
 // the real service leaves out before payment (transaction_id, payer, success_time, payer_total…) are left
 // out here too, so a merchant parser that wrongly requires them fails in development.
 

@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DevKeySet } from '../../src/keys';
 
-// The merchant's side of the protocol, written from the brief with node:crypto only and sharing no code
+// The merchant's side of the protocol, written from WeChat Pay's documentation with node:crypto only, sharing no code
 // with the sandbox, so the tests check the sandbox against an independent reading of the protocol.
 
 // biome-ignore lint/suspicious/noExplicitAny: tests poke at arbitrary JSON from the wire
@@ -135,7 +135,7 @@ export class Merchant {
   }
 }
 
-/** Verifies `TIMESTAMP\nNONCE\nBODY\n` with WeChat Pay's public key, as §6 prescribes. */
+/** Verifies `TIMESTAMP\nNONCE\nBODY\n` with WeChat Pay's public key, as WeChat Pay's signature rules prescribe. */
 export function verifiesWithWechatpayKey(
   keys: DevKeySet,
   headers: Headers | IncomingHttpHeaders,
