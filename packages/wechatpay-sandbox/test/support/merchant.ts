@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { DevKeySet } from '../../src/keys';
 
 // The merchant's side of the protocol, written from WeChat Pay's documentation with node:crypto only,
-// sharing no code with the sandbox, so the tests check the sandbox against an independent reading of the protocol.
+// sharing no code with the sandbox, so the tests check the sandbox against an independent reading of
+// the protocol.
 
 // biome-ignore lint/suspicious/noExplicitAny: tests poke at arbitrary JSON from the wire
 type Json = any;
