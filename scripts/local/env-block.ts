@@ -38,14 +38,17 @@ export function readEnvBlock(text: string): Map<string, string> {
   return vars;
 }
 
-/** Names the developer sets outside the block: they would shadow or be shadowed by the generated ones. */
+/**
+ * Names the developer sets outside the block: they would shadow or be shadowed by the generated ones.
+ * An empty assignment (as in a copy of .env.example) sets nothing and shadows nothing.
+ */
 export function namesOutsideBlock(text: string): Set<string> {
   const { lines, start, end } = locate(text);
   const names = new Set<string>();
   lines.forEach((line, index) => {
     if (start !== -1 && end !== -1 && index >= start && index <= end) return;
     const assignment = parseAssignment(line);
-    if (assignment) names.add(assignment[0]);
+    if (assignment?.[1]) names.add(assignment[0]);
   });
   return names;
 }

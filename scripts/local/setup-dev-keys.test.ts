@@ -3,9 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { parseEnv, promisify } from 'node:util';
 import { type RunningSandbox, startSandbox } from '@recharge/wechatpay-sandbox/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { getEnv, resetEnvForTests } from '@/lib/env';
 import { createWechatPayClient, loadWechatPayConfig } from '@/lib/wechat-pay';
 import { BLOCK_END, BLOCK_START, readEnvBlock } from './env-block';
 import { describeDevKeys, writeDevKeys } from './write-dev-keys';
@@ -166,6 +167,39 @@ describe('writeDevKeys (what npm run up calls on its first run)', () => {
     expect(env.split(BLOCK_START)).toHaveLength(2);
     expect(env.split(BLOCK_END)).toHaveLength(2);
     expect(readEnvBlock(env)).toEqual(kept);
+  });
+
+  it('completes a copy of .env.example into a working configuration, defaults untouched', () => {
+    const copy = mkdtempSync(path.join(tmpdir(), 'dev-keys-example-'));
+    try {
+      writeFileSync(path.join(copy, 'package.json'), '{}');
+      writeFileSync(path.join(copy, '.env.local'), readFileSync(path.join(repo, '.env.example'), 'utf8'));
+      const result = writeDevKeys({ root: copy });
+      // The example's empty lines set nothing, so nothing shadows the generated block.
+      expect(result.notes.filter((note) => note.includes('outside the generated block'))).toEqual([]);
+
+      // What Next.js and the scripts load from that file (the last assignment of a name wins).
+      const loaded = parseEnv(readFileSync(path.join(copy, '.env.local'), 'utf8'));
+      // Left unset, so that `npm run up` starts the embedded services instead of expecting them there.
+      for (const name of ['DATABASE_URL', 'UPSTASH_REDIS_REST_URL', 'APP_BASE_URL', 'WECHATPAY_NOTIFY_URL']) {
+        expect(loaded[name] ?? '', name).toBe('');
+      }
+      vi.unstubAllEnvs();
+      for (const name of Object.keys(process.env)) {
+        if (/^(WECHATPAY_|UPSTASH_|DATABASE_|SESSION_|APP_)/.test(name)) vi.stubEnv(name, undefined);
+      }
+      for (const [name, value] of Object.entries(loaded)) vi.stubEnv(name, value);
+      resetEnvForTests();
+      expect(getEnv()).toMatchObject({
+        WECHATPAY_BASE_URL: 'http://127.0.0.1:3100',
+        DATABASE_URL: 'postgresql://postgres@127.0.0.1:54329/postgres',
+        ORDER_TTL_SECONDS: 600,
+      });
+    } finally {
+      vi.unstubAllEnvs();
+      resetEnvForTests();
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it('refuses a directory without package.json rather than scattering keys', () => {

@@ -33,7 +33,8 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? ((m: string) => console.log(m));
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(options.env)) if (value !== undefined) env[key] = value;
+  // Empty means unset (as in lib/env.ts): an empty DATABASE_URL still gets the embedded database.
+  for (const [key, value] of Object.entries(options.env)) if (value) env[key] = value;
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch((e) => log(`stop failed: ${String(e)}`));

@@ -35,7 +35,8 @@ function readKeyFile(path: string): string {
 }
 
 async function main(): Promise<void> {
-  const parsed = envSchema.safeParse(process.env);
+  // An empty value means unset: `SANDBOX_PORT=` gets the default port, not port 0.
+  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v)));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
     console.error(
