@@ -16,7 +16,7 @@ export const idleCosts: Scenario = {
 };
 
 async function measureIdleCosts({ servers, order, env, redis }: BenchContext): Promise<ScenarioResult> {
-  console.log('\ncosts: one request at a time, and Redis GET direct vs. through the REST bridge');
+  console.log('one request at a time, and Redis GET direct vs. through the REST bridge');
   const app = servers.load;
   const n = 300;
   const floorP50Ms = await measureSequentialP50(`${app.url}/api/live`, {}, n);

@@ -44,7 +44,7 @@ async function measureStatusVsFloor(context: BenchContext): Promise<ScenarioResu
     );
   }
 
-  console.log(`\nwarm-up: ${WARMUP_SECONDS} s each route`);
+  console.log(`warm-up: ${WARMUP_SECONDS} s each route`);
   for (const [label, target] of [
     ['floor', floorTarget],
     ['status', statusTarget],

@@ -48,7 +48,7 @@ interface YoungOrderReport {
 
 async function checkYoungOrder({ servers, sandboxUrl, counter }: BenchContext): Promise<YoungOrderReport> {
   const app = servers.youngOrder;
-  console.log(`\nfresh order on ${app.url} (STATUS_QUERY_DELAY_MS=${DEFAULT_QUERY_DELAY_MS})`);
+  console.log(`fresh order on ${app.url} (STATUS_QUERY_DELAY_MS=${DEFAULT_QUERY_DELAY_MS})`);
   const x0 = await counter.settledCount();
   const s0 = await readWechatCalls(sandboxUrl);
   // The order's created_at lies between these two instants: ages below are upper bounds (from
