@@ -1,19 +1,23 @@
+// Serves Upstash's REST protocol in front of a Redis backend: what @upstash/redis (the app) and
+// @upstash/ratelimit send, and nothing else. POST `/` (one command), `/pipeline` (each command
+// answered on its own), `/multi-exec` (one transaction); bearer token; `{result}` or `{error}`.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LOCAL_DEFAULTS } from '../../lib/local-defaults';
-import { type BackendKind, openBackend, type RedisBackend } from './backend';
-import { createScriptRewriter, type ScriptRewriter } from './lua-scripts';
+import type { BackendKind, RedisBackend } from './backend';
+import { createShebangRewriter } from './lua-shebang';
+import { openBackend } from './open-backend';
 import {
   BadRequestError,
   CommandError,
+  type CommandOutcome,
   describeError,
   encodeOutcome,
   encodeReply,
   parseCommand,
   parseCommandBatch,
   parseJsonBody,
-  readRequestBody,
 } from './protocol';
 
 export interface UpstashBridge {
@@ -29,61 +33,47 @@ export interface UpstashBridge {
 export interface StartUpstashBridgeOptions {
   /** 0 = a random free port (default). */
   port?: number;
-  /** Default 127.0.0.1: the token is a well-known dev value, so stay off the network by default. */
-  host?: string;
   /** Default LOCAL_DEFAULTS.upstashToken, the same value the app's env defaults to. */
   token?: string;
   /** undefined = env REDIS_URL; when neither is set, a redis-server child or the in-process emulation. */
   redisUrl?: string;
   /** Forces a backend instead of choosing one (tests use 'in-process'). */
   backend?: BackendKind;
+  /** Default console.warn: Redis connection trouble and the in-process warning. */
   log?: (message: string) => void;
 }
 
-interface BridgeContext {
-  backend: RedisBackend;
-  scripts: ScriptRewriter;
-  tokenDigest: Buffer;
-  log: (message: string) => void;
-}
+type Handler = (body: unknown, base64: boolean) => Promise<unknown>;
 
-/** Serves Upstash's REST protocol (what @upstash/redis speaks) in front of a Redis backend. */
+// Loopback only: the token is a well-known dev value.
+const HOST = '127.0.0.1';
+
 export async function startUpstashBridge(opts: StartUpstashBridgeOptions = {}): Promise<UpstashBridge> {
   const token = opts.token ?? LOCAL_DEFAULTS.upstashToken;
   if (token === '') throw new Error('upstash-local: the token must not be empty');
-  const log = opts.log ?? (() => {});
-  const backend = await openBackend({
-    backend: opts.backend,
-    redisUrl: opts.redisUrl,
-    log,
-    warn: opts.log ?? console.warn,
-  });
-  const context: BridgeContext = {
-    backend,
-    scripts: createScriptRewriter(),
-    tokenDigest: digest(token),
-    log,
-  };
+  const log = opts.log ?? console.warn;
+  const backend = await openBackend({ backend: opts.backend, redisUrl: opts.redisUrl, log });
+  const routes = createRoutes(backend);
+  const tokenDigest = digest(token);
 
   const server = http.createServer((req, res) => {
-    handleRequest(req, res, context).catch((error: unknown) => {
-      log(`upstash-local: failed to answer ${req.method} ${req.url}: ${describeError(error)}`);
-      if (!res.headersSent) sendJson(res, 500, { error: `ERR upstash-local: ${describeError(error)}` });
-      else res.destroy();
-    });
+    answer(req, routes, tokenDigest).then(
+      ({ status, payload }) => sendJson(res, status, payload),
+      (error: unknown) => {
+        log(`upstash-local: failed to answer ${req.method} ${req.url}: ${describeError(error)}`);
+        sendJson(res, 500, { error: `ERR upstash-local: ${describeError(error)}` });
+      },
+    );
   });
-  const host = opts.host ?? '127.0.0.1';
-  try {
-    await listen(server, opts.port ?? 0, host);
-  } catch (error) {
+  await listen(server, opts.port ?? 0).catch(async (error: unknown) => {
     await backend.close();
     throw error;
-  }
+  });
   const { port } = server.address() as AddressInfo;
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `http://${HOST}:${port}`,
     token,
     backend: backend.kind,
     target: backend.target,
@@ -94,75 +84,76 @@ export async function startUpstashBridge(opts: StartUpstashBridgeOptions = {}): 
   };
 }
 
-async function handleRequest(req: http.IncomingMessage, res: http.ServerResponse, ctx: BridgeContext) {
-  const url = new URL(req.url ?? '/', 'http://upstash-local');
-  if (!isAuthorized(req, url, ctx.tokenDigest)) {
-    sendJson(res, 401, { error: 'Unauthorized' });
-    return;
+function createRoutes(backend: RedisBackend): Map<string, Handler> {
+  const rewrite = createShebangRewriter();
+  const settle = (command: string[]): Promise<CommandOutcome> =>
+    backend.run(rewrite(command)).then(
+      (result) => ({ result }),
+      (error: unknown) => ({ error: describeError(error) }),
+    );
+  return new Map<string, Handler>([
+    [
+      '/',
+      async (body, base64) => ({
+        result: encodeReply(await backend.run(rewrite(parseCommand(body))), base64),
+      }),
+    ],
+    [
+      '/pipeline',
+      async (body, base64) => {
+        const outcomes = await Promise.all(parseCommandBatch(body).map(settle));
+        return outcomes.map((outcome) => encodeOutcome(outcome, base64));
+      },
+    ],
+    [
+      '/multi-exec',
+      async (body, base64) => {
+        const outcomes = await backend.runTransaction(parseCommandBatch(body).map(rewrite));
+        return outcomes.map((outcome) => encodeOutcome(outcome, base64));
+      },
+    ],
+  ]);
+}
+
+async function answer(
+  req: http.IncomingMessage,
+  routes: Map<string, Handler>,
+  tokenDigest: Buffer,
+): Promise<{ status: number; payload: unknown }> {
+  if (!isAuthorized(req, tokenDigest)) return { status: 401, payload: { error: 'Unauthorized' } };
+  const route = routes.get(new URL(req.url ?? '/', 'http://upstash-local').pathname.replace(/(.)\/+$/, '$1'));
+  if (req.method !== 'POST' || route === undefined) {
+    return {
+      status: 404,
+      payload: { error: `ERR ${req.method} ${req.url}: use POST /, /pipeline or /multi-exec` },
+    };
   }
-  if (req.method !== 'POST' && req.method !== 'GET') {
-    sendJson(res, 405, { error: `Method ${req.method} not allowed: use POST` });
-    return;
-  }
-  const base64 = String(req.headers['upstash-encoding'] ?? '').toLowerCase() === 'base64';
+  const base64 = String(req.headers['upstash-encoding']).toLowerCase() === 'base64';
   try {
-    const body = req.method === 'POST' ? await readRequestBody(req) : '';
-    const route = url.pathname.replace(/\/+$/, '');
-    if (route === '/pipeline' || route === '/multi-exec') {
-      const prepared = parseCommandBatch(parseJsonBody(body)).map((c) => ctx.scripts.prepareCommand(c));
-      const commands = prepared.map((p) => p.command);
-      const outcomes =
-        route === '/pipeline'
-          ? await ctx.backend.runPipeline(commands)
-          : await ctx.backend.runTransaction(commands);
-      const encoded = outcomes.map((outcome, i) => {
-        const mapReply = prepared[i]?.mapReply;
-        const mapped = 'result' in outcome && mapReply ? { result: mapReply(outcome.result) } : outcome;
-        return encodeOutcome(mapped, base64);
-      });
-      sendJson(res, 200, encoded);
-      return;
-    }
-    const command = route === '' ? parseCommand(parseJsonBody(body)) : parseCommandFromPath(route, body);
-    const prepared = ctx.scripts.prepareCommand(command);
-    const reply = prepared.mapReply(await ctx.backend.runCommand(prepared.command));
-    sendJson(res, 200, { result: encodeReply(reply, base64) });
+    return { status: 200, payload: await route(parseJsonBody(await readBody(req)), base64) };
   } catch (error) {
     // Upstash answers both malformed requests and Redis error replies with 400 + {error}.
     if (error instanceof BadRequestError || error instanceof CommandError) {
-      sendJson(res, 400, { error: error.message });
-      return;
+      return { status: 400, payload: { error: error.message } };
     }
     throw error;
   }
 }
 
-/** Upstash's URL form: `/set/key/value`; a POST body, when present, is the last argument. */
-function parseCommandFromPath(route: string, body: string): string[] {
-  const segments = route
-    .split('/')
-    .slice(1)
-    .map((segment) => {
-      try {
-        return decodeURIComponent(segment);
-      } catch {
-        throw new BadRequestError(`Malformed percent-encoding in URL segment '${segment}'`);
-      }
-    });
-  return parseCommand(body === '' ? segments : [...segments, body], 'URL path');
-}
-
-/** `Authorization: Bearer <token>`, or `?_token=` as Upstash also accepts. */
-function isAuthorized(req: http.IncomingMessage, url: URL, tokenDigest: Buffer): boolean {
-  const header = req.headers.authorization ?? '';
-  const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-  const presented = match?.[1] ?? url.searchParams.get('_token');
+function isAuthorized(req: http.IncomingMessage, tokenDigest: Buffer): boolean {
+  const presented = /^Bearer\s+(.+)$/i.exec(req.headers.authorization?.trim() ?? '')?.[1];
   // Comparing digests keeps the comparison constant-time whatever the presented length.
-  return presented != null && timingSafeEqual(digest(presented), tokenDigest);
+  return presented !== undefined && timingSafeEqual(digest(presented), tokenDigest);
 }
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
+}
+
+async function readBody(req: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function sendJson(res: http.ServerResponse, status: number, payload: unknown): void {
@@ -171,10 +162,10 @@ function sendJson(res: http.ServerResponse, status: number, payload: unknown): v
   res.end(body);
 }
 
-function listen(server: http.Server, port: number, host: string): Promise<void> {
+function listen(server: http.Server, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen(port, HOST, () => {
       server.off('error', reject);
       resolve();
     });

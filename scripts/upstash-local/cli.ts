@@ -1,38 +1,17 @@
-// Local Upstash REST endpoint for development: `tsx scripts/upstash-local/cli.ts`.
+// Local Upstash REST endpoint for development: `npm run redis:local`.
 // Env: UPSTASH_LOCAL_PORT, UPSTASH_REDIS_REST_TOKEN (same defaults as the app, from
 // lib/local-defaults.ts), REDIS_URL (optional; otherwise a redis-server child or in-memory).
 import { LOCAL_DEFAULTS } from '../../lib/local-defaults';
-import { startUpstashBridge, type UpstashBridge } from './bridge';
+import { startUpstashBridge } from './bridge';
 
 function readPort(): number {
   const raw = process.env.UPSTASH_LOCAL_PORT;
-  if (raw === undefined || raw === '') return LOCAL_DEFAULTS.upstashPort;
+  if (!raw) return LOCAL_DEFAULTS.upstashPort;
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new Error(`UPSTASH_LOCAL_PORT must be a port number (0-65535), got '${raw}'`);
   }
   return port;
-}
-
-function installShutdown(bridge: UpstashBridge): void {
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      // A second Ctrl-C means "now": the exit hook still kills a spawned redis-server.
-      process.exit(1);
-    }
-    stopping = true;
-    console.log(`upstash-local: ${signal}, shutting down`);
-    bridge.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error('upstash-local: error while shutting down:', error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
 }
 
 async function runCli(): Promise<void> {
@@ -41,8 +20,21 @@ async function runCli(): Promise<void> {
     token: process.env.UPSTASH_REDIS_REST_TOKEN || LOCAL_DEFAULTS.upstashToken,
     log: (message) => console.log(message),
   });
-  installShutdown(bridge);
   console.log(`upstash-local: ${bridge.url} -> ${bridge.target} (${bridge.backend})`);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    // A second signal exits at once; the exit hook still kills a spawned redis-server.
+    process.once(signal, () => {
+      console.log(`upstash-local: ${signal}, shutting down`);
+      process.once(signal, () => process.exit(1));
+      bridge.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error('upstash-local: error while shutting down:', error);
+          process.exit(1);
+        },
+      );
+    });
+  }
 }
 
 runCli().catch((error: unknown) => {

@@ -1,3 +1,4 @@
+// Real Redis through one ioredis connection: a REDIS_URL, or the redis-server the bridge spawned.
 import Redis from 'ioredis';
 import type { BackendKind, RedisBackend } from './backend';
 import { CommandError, type CommandOutcome, describeError, type RedisReply } from './protocol';
@@ -10,25 +11,10 @@ export interface ConnectIoredisOptions {
   onClose?: () => Promise<void>;
 }
 
-// They hold the connection until data arrives; each runs on its own short-lived connection so the
-// shared one keeps serving everybody else.
-const BLOCKING_COMMANDS = new Set([
-  'blmove',
-  'blmpop',
-  'blpop',
-  'brpop',
-  'brpoplpush',
-  'bzmpop',
-  'bzpopmax',
-  'bzpopmin',
-  'wait',
-  'waitaof',
-]);
-
 /**
- * Real Redis through one ioredis connection. Command names are sent upper-case on purpose: ioredis
- * looks reply transformers up by the exact (lower-case) name, and its `hgetall` transformer would
- * turn the flat [field, value, …] reply that Upstash clients expect into an object.
+ * Command names go out upper-case on purpose: ioredis looks reply transformers up by the exact
+ * (lower-case) name, and its `hgetall` transformer would turn the flat [field, value, …] reply that
+ * Upstash clients expect into an object.
  */
 export async function connectIoredisBackend(options: ConnectIoredisOptions): Promise<RedisBackend> {
   const target = maskRedisUrl(options.url);
@@ -38,51 +24,30 @@ export async function connectIoredisBackend(options: ConnectIoredisOptions): Pro
     maxRetriesPerRequest: 1,
     connectionName: 'upstash-local',
   });
-  let lastLoggedError = '';
+  let lastError = '';
   redis.on('error', (error: Error) => {
-    if (error.message === lastLoggedError) return;
-    lastLoggedError = error.message;
+    if (error.message === lastError) return;
+    lastError = error.message;
     options.log(`upstash-local: redis ${target}: ${error.message}`);
   });
   redis.on('ready', () => {
-    lastLoggedError = '';
+    lastError = '';
   });
   try {
     await redis.connect();
   } catch (error) {
     redis.disconnect();
-    const cause = lastLoggedError || describeError(error);
-    throw new Error(`upstash-local: cannot connect to Redis at ${target}: ${cause}`);
+    throw new Error(
+      `upstash-local: cannot connect to Redis at ${target}: ${lastError || describeError(error)}`,
+    );
   }
-
-  const sendCommand = async (command: string[]): Promise<RedisReply> => {
-    const [name = '', ...args] = command;
-    const upperName = name.toUpperCase();
-    if (!isBlocking(name, args)) return (await redis.callBuffer(upperName, ...args)) as RedisReply;
-    const dedicated = redis.duplicate({ connectionName: 'upstash-local-blocking' });
-    try {
-      return (await dedicated.callBuffer(upperName, ...args)) as RedisReply;
-    } finally {
-      dedicated.disconnect();
-    }
-  };
 
   let closed: Promise<void> | undefined;
   return {
     kind: options.kind,
     target,
-    runCommand: (command) => sendCommand(command).catch(rethrowAsCommandError),
-    // Separate calls on one connection still go out in order; unlike an ioredis pipeline, this lets
-    // a blocking command inside a pipeline take its own connection.
-    runPipeline: (commands) =>
-      Promise.all(
-        commands.map((command) =>
-          sendCommand(command).then(
-            (result): CommandOutcome => ({ result }),
-            (error: unknown): CommandOutcome => ({ error: describeError(error) }),
-          ),
-        ),
-      ),
+    run: ([name = '', ...args]) =>
+      (redis.callBuffer(name.toUpperCase(), ...args) as Promise<RedisReply>).catch(rethrowAsCommandError),
     async runTransaction(commands) {
       const transaction = redis.multi();
       for (const [name = '', ...args] of commands) transaction.callBuffer(name.toUpperCase(), ...args);
@@ -101,19 +66,12 @@ export async function connectIoredisBackend(options: ConnectIoredisOptions): Pro
   };
 }
 
-function isBlocking(name: string, args: string[]): boolean {
-  const lower = name.toLowerCase();
-  if (BLOCKING_COMMANDS.has(lower)) return true;
-  return (lower === 'xread' || lower === 'xreadgroup') && args.some((arg) => arg.toLowerCase() === 'block');
-}
-
 /** Redis error replies become CommandError (answered 400); everything else stays a server fault. */
 function rethrowAsCommandError(error: unknown): never {
   if (error instanceof Error && error.name === 'ReplyError') {
     // ioredis puts the queued commands' errors of a discarded MULTI in previousErrors.
     const previous = (error as Error & { previousErrors?: Error[] }).previousErrors ?? [];
-    const causes = previous.map((cause) => cause.message).join('; ');
-    throw new CommandError(causes === '' ? error.message : `${error.message} ${causes}`);
+    throw new CommandError([error.message, ...previous.map((cause) => cause.message)].join(' '));
   }
   throw error;
 }
@@ -126,7 +84,7 @@ async function quitGracefully(redis: Redis): Promise<void> {
 }
 
 /** For logs: never print a password from REDIS_URL. */
-export function maskRedisUrl(url: string): string {
+function maskRedisUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password !== '') parsed.password = '***';

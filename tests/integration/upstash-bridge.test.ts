@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { startUpstashBridge, type UpstashBridge } from '../../scripts/upstash-lo
 // afterwards, so a shared Redis is never flushed.
 const PREFIX = `test:upstash-bridge:${randomUUID().slice(0, 8)}:`;
 const SHEBANG = '#!lua flags=allow-key-locking';
+const b64 = (text: string) => Buffer.from(text).toString('base64');
 
 let bridge: UpstashBridge;
 let redis: Redis;
@@ -147,20 +148,12 @@ describe(`upstash bridge (default backend)`, () => {
     expect(await redis.eval(script, [key('shebang:eval')], [5])).toBe(5);
   });
 
-  it('createScript with a shebang: EVALSHA of the original hash after the NOSCRIPT fallback', async () => {
+  it('EVALSHA of a shebang script’s own hash, after the NOSCRIPT → EVAL fallback (@upstash/ratelimit’s safeEval)', async () => {
     // Unique text, so the hash is unknown to a shared Redis and the first EVALSHA must fail.
     const script = redis.createScript<number>(`${SHEBANG}\n-- ${PREFIX}\nreturn redis.call("INCR", KEYS[1])`);
     const k = key('shebang:script');
     expect(await script.exec([k], [])).toBe(1);
     expect(await script.evalsha([k], [])).toBe(2);
-  });
-
-  it('scriptLoad with a shebang answers the SHA1 of the original text, usable with evalsha', async () => {
-    const script = `${SHEBANG}\n-- ${PREFIX} load\nreturn ARGV[1] .. "!"`;
-    const sha = createHash('sha1').update(script).digest('hex');
-    expect(await redis.scriptLoad(script)).toBe(sha);
-    expect(await redis.scriptExists(sha)).toEqual([1]);
-    expect(await redis.evalsha(sha, [], ['hi'])).toBe('hi!');
   });
 
   it('evalsha of an unknown hash answers NOSCRIPT', async () => {
@@ -216,13 +209,51 @@ describe(`upstash bridge (default backend)`, () => {
     expect(await res.json()).toEqual({ error: 'Unauthorized' });
   });
 
-  it('supports the GET path form', async () => {
-    const k = key('path form');
-    await redis.set(k, 'v/1');
-    const res = await fetch(`${bridge.url}/get/${encodeURIComponent(k)}`, {
+  it.each([
+    { method: 'GET', path: '/get/k', name: 'the URL path form (not sent by @upstash/redis)' },
+    { method: 'POST', path: '/set/k/v', name: 'a command in the path' },
+    { method: 'GET', path: '/', name: 'GET of the command endpoint' },
+  ])('answers 404 with a JSON error to $name', async ({ method, path }) => {
+    const res = await fetch(`${bridge.url}${path}`, {
+      method,
       headers: { authorization: `Bearer ${bridge.token}` },
     });
-    expect(await res.json()).toEqual({ result: 'v/1' });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: string }).error).toMatch(
+      /use POST \/, \/pipeline or \/multi-exec/,
+    );
+  });
+
+  it.each([
+    { path: '/', base64: true, body: ['ECHO', '中文'], expected: { result: b64('中文') } },
+    { path: '/', base64: false, body: ['ECHO', '中文'], expected: { result: '中文' } },
+    { path: '/', base64: true, body: ['STRLEN', 'no such key'], expected: { result: 0 } },
+    {
+      path: '/pipeline',
+      base64: true,
+      body: [['ECHO', 'a'], ['NOSUCHCOMMAND']],
+      expected: [{ result: b64('a') }, { error: expect.stringMatching(/^ERR unknown command/) }],
+    },
+    {
+      path: '/multi-exec',
+      base64: false,
+      body: [
+        ['ECHO', 'a'],
+        ['ECHO', 'b'],
+      ],
+      expected: [{ result: 'a' }, { result: 'b' }],
+    },
+  ])('wire format on $path, base64 $base64: $body', async ({ path, base64, body, expected }) => {
+    const res = await fetch(`${bridge.url}${path}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${bridge.token}`,
+        ...(base64 ? { 'upstash-encoding': 'base64' } : {}),
+      },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(expected);
   });
 });
 

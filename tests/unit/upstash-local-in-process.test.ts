@@ -36,10 +36,13 @@ describe('upstash bridge: in-process backend', () => {
     expect(await client.hgetall('h')).toEqual({ a: 1, b: 'x' });
   });
 
-  it('SET NX EX (lower-case options from the client)', async () => {
+  it('SET NX EX / PX (lower-case options from the client)', async () => {
     expect(await client.set('lock', 'first', { nx: true, ex: 30 })).toBe('OK');
     expect(await client.set('lock', 'second', { nx: true, ex: 30 })).toBeNull();
     expect(await client.ttl('lock')).toBeGreaterThan(25);
+    expect(await client.set('px', 'nx', { px: 30_000 })).toBe('OK');
+    expect(await client.get('px')).toBe('nx');
+    expect(await client.pttl('px')).toBeGreaterThan(25_000);
   });
 
   it('pipeline and multi', async () => {
@@ -50,6 +53,10 @@ describe('upstash bridge: in-process backend', () => {
   it('INCR on text is an error (the mock itself would answer NaN)', async () => {
     await client.set('text', 'abc');
     await expect(client.incr('text')).rejects.toThrow(/ERR value is not an integer/);
+  });
+
+  it('evalsha of an unknown hash answers NOSCRIPT', async () => {
+    await expect(client.evalsha('0'.repeat(40), [], [])).rejects.toThrow(/NOSCRIPT/);
   });
 
   it('eval/evalsha with a shebang script', async () => {
@@ -80,8 +87,8 @@ describe('upstash bridge: backend choice without Redis', () => {
   });
 
   it('fails clearly when the given Redis URL cannot be reached', async () => {
-    await expect(startUpstashBridge({ redisUrl: 'redis://:secret@127.0.0.1:1' })).rejects.toThrow(
-      /cannot connect to Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1: .*ECONNREFUSED/,
-    );
+    await expect(
+      startUpstashBridge({ redisUrl: 'redis://:secret@127.0.0.1:1', log: () => {} }),
+    ).rejects.toThrow(/cannot connect to Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1: .*ECONNREFUSED/);
   });
 });

@@ -6,7 +6,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import IORedis from 'ioredis';
-import { type LocalStack, redactUrl, startLocalStack } from '../local/stack';
+import { type LocalStack, redactUrl, startLocalStack } from '../../local/stack';
 import { type BenchDatabase, prepareDatabase } from './bench-database';
 import { onCleanup } from './cleanup';
 import { errorMessage } from './error-message';

@@ -4,26 +4,20 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Redis as UpstashRedis } from '@upstash/redis';
-import type IORedis from 'ioredis';
-import { buildStatusUrl, type Order } from './app-api';
-import { percentile } from './load';
-import type { NextServer } from './next-server';
-import { CONNECTIONS } from './settings';
+import type { BenchContext } from '../context';
+import { buildStatusUrl } from '../lib/app-api';
+import { percentile } from '../lib/load';
+import { CONNECTIONS } from '../lib/settings';
+import type { Scenario, ScenarioResult } from '../scenario';
 
-export interface IdleCosts {
-  sequential: { floorP50Ms: number; statusP50Ms: number; n: number };
-  redisDirect: { opsPerSecond: number; p50Ms: number };
-  redisBridge: { opsPerSecond: number; p50Ms: number };
-  hmacMicroseconds: number;
-}
+export const idleCosts: Scenario = {
+  name: 'costs with the server otherwise idle',
+  run: measureIdleCosts,
+};
 
-export async function measureIdleCosts(
-  app: NextServer,
-  order: Order,
-  env: Record<string, string>,
-  redis: IORedis,
-): Promise<IdleCosts> {
-  console.log('\ncosts: one request at a time, and Redis GET direct vs. through the REST bridge');
+async function measureIdleCosts({ servers, order, env, redis }: BenchContext): Promise<ScenarioResult> {
+  console.log('one request at a time, and Redis GET direct vs. through the REST bridge');
+  const app = servers.load;
   const n = 300;
   const floorP50Ms = await measureSequentialP50(`${app.url}/api/live`, {}, n);
   const statusP50Ms = await measureSequentialP50(buildStatusUrl(app.url, order), { cookie: order.cookie }, n);
@@ -38,7 +32,16 @@ export async function measureIdleCosts(
   const redisDirect = await measureConcurrentOps(() => redis.get(key), CONNECTIONS, 1_500);
   const redisBridge = await measureConcurrentOps(() => upstash.get(key), CONNECTIONS, 1_500);
   const hmacMicroseconds = measureCookieCheck(required(env, 'SESSION_SECRET'));
-  return { sequential: { floorP50Ms, statusP50Ms, n }, redisDirect, redisBridge, hmacMicroseconds };
+  const report = [
+    'Costs, server otherwise idle:',
+    `- one request at a time (${n} each), p50: floor ${floorP50Ms.toFixed(2)} ms, status ${statusP50Ms.toFixed(2)} ms`,
+    `- Redis GET of the status key, ${CONNECTIONS} concurrent from the bench process: direct (ioredis) ` +
+      `${redisDirect.opsPerSecond.toFixed(0)}/s p50 ${redisDirect.p50Ms.toFixed(2)} ms; ` +
+      `through the Upstash REST bridge (@upstash/redis) ${redisBridge.opsPerSecond.toFixed(0)}/s ` +
+      `p50 ${redisBridge.p50Ms.toFixed(2)} ms`,
+    `- account cookie HMAC-SHA256 check: ${hmacMicroseconds.toFixed(1)} µs`,
+  ];
+  return { report, failures: [] };
 }
 
 /** Microseconds for what verifyAccountCookie (lib/accounts/account-cookie.ts) computes per request. */

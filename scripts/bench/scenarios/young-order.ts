@@ -3,15 +3,26 @@
 // route starts background WeChat queries, at most one per 4 s Redis lock.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildStatusUrl, createOrder } from './app-api';
-import type { DbCounter } from './db-counter';
-import { formatRun } from './format';
-import { type LoadRun, runLoad } from './load';
-import type { NextServer } from './next-server';
-import { DEFAULT_QUERY_DELAY_MS, QUERY_LOCK_MS, YOUNG_ORDER_CONNECTIONS } from './settings';
-import { countCalls, readWechatCalls, subtractCalls, type WechatCalls } from './wechat-calls';
+import type { BenchContext } from '../context';
+import { buildStatusUrl, createOrder } from '../lib/app-api';
+import { formatRun } from '../lib/format';
+import { type LoadRun, runLoad } from '../lib/load';
+import { DEFAULT_QUERY_DELAY_MS, QUERY_LOCK_MS, YOUNG_ORDER_CONNECTIONS } from '../lib/settings';
+import {
+  countCalls,
+  formatCalls,
+  readWechatCalls,
+  subtractCalls,
+  type WechatCalls,
+} from '../lib/wechat-calls';
+import type { Scenario, ScenarioResult } from '../scenario';
 
-export interface YoungOrderReport {
+export const youngOrder: Scenario = {
+  name: 'a fresh order polled young, then old',
+  run: async (context) => reportYoungOrder(await checkYoungOrder(context)),
+};
+
+interface YoungOrderReport {
   creationTransactions: number;
   creationCalls: WechatCalls;
   young: {
@@ -35,12 +46,9 @@ export interface YoungOrderReport {
   failures: string[];
 }
 
-export async function checkYoungOrder(
-  app: NextServer,
-  sandboxUrl: string,
-  counter: DbCounter,
-): Promise<YoungOrderReport> {
-  console.log(`\nfresh order on ${app.url} (STATUS_QUERY_DELAY_MS=${DEFAULT_QUERY_DELAY_MS})`);
+async function checkYoungOrder({ servers, sandboxUrl, counter }: BenchContext): Promise<YoungOrderReport> {
+  const app = servers.youngOrder;
+  console.log(`fresh order on ${app.url} (STATUS_QUERY_DELAY_MS=${DEFAULT_QUERY_DELAY_MS})`);
   const x0 = await counter.settledCount();
   const s0 = await readWechatCalls(sandboxUrl);
   // The order's created_at lies between these two instants: ages below are upper bounds (from
@@ -115,6 +123,24 @@ export async function checkYoungOrder(
     old,
     failures: listFailures(young, old),
   };
+}
+
+function reportYoungOrder(r: YoungOrderReport): ScenarioResult {
+  const { young, old } = r;
+  const report = [
+    `Fresh order, default STATUS_QUERY_DELAY_MS=${DEFAULT_QUERY_DELAY_MS} (second server):`,
+    `- creating it: ${r.creationTransactions} database transactions, WeChat ${formatCalls(r.creationCalls)}`,
+    `- polled at ${YOUNG_ORDER_CONNECTIONS} connections while ${young.fromAgeS.toFixed(2)}–` +
+      `${young.toAgeS.toFixed(2)} s old: ${young.run.requests} requests, ` +
+      `${young.dbTransactions} database transactions (app connections opened / querying: ` +
+      `${young.activity.opened} / ${young.activity.queried}), WeChat ${formatCalls(young.wechat)}`,
+    `- polled while ${old.fromAgeS.toFixed(2)}–${old.toAgeS.toFixed(2)} s old: ` +
+      `${old.run.requests} requests, WeChat queries ${old.wechat.query} (at most ` +
+      `${old.maxQueries} with the 4 s lock) at ≈ ${old.queryAgesS.map((a) => `${a.toFixed(1)} s`).join(', ')}` +
+      `${old.minGapS === null ? '' : `, min gap ${old.minGapS.toFixed(2)} s`}; ` +
+      `${old.dbTransactions} database transactions (the background query reads the order)`,
+  ];
+  return { report, failures: r.failures };
 }
 
 /** The order's age at each new WeChat query, read from the sandbox's counter every ~50 ms. */

@@ -31,12 +31,17 @@ export function cleanUpOnSignals(): void {
   }
 }
 
+let watchdog: NodeJS.Timeout | undefined;
+
 /** A hung server or load run must not keep ports and the database past the time limit. */
-export function startWatchdog(): NodeJS.Timeout {
-  const watchdog = setTimeout(() => {
+export function startWatchdog(): void {
+  watchdog = setTimeout(() => {
     console.error(`\nbench: over ${TIME_LIMIT_MS / 1000} s, aborting`);
     void cleanUp().then(() => process.exit(1));
   }, TIME_LIMIT_MS);
   watchdog.unref();
-  return watchdog;
+}
+
+export function stopWatchdog(): void {
+  clearTimeout(watchdog);
 }

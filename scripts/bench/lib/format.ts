@@ -22,3 +22,7 @@ export function describeMachine(): string {
     .map((l) => l.toFixed(2))
     .join(' ')}`;
 }
+
+export function markdownRow(cells: string[]): string {
+  return `| ${cells.join(' | ')} |`;
+}

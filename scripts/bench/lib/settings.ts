@@ -2,7 +2,7 @@
 // "Benchmark" section describes them; change both together.
 import { resolve } from 'node:path';
 
-export const ROOT = resolve(import.meta.dirname, '../..');
+export const ROOT = resolve(import.meta.dirname, '../../..');
 export const NEXT_BIN = resolve(ROOT, 'node_modules/next/dist/bin/next');
 export const HOST = '127.0.0.1';
 /** Own ports, away from `npm run up` (3000, 8079) and the e2e stack (3210, 3310): the bench runs beside either. */

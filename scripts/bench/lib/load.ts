@@ -44,7 +44,8 @@ export function runLoad(options: LoadOptions): Promise<LoadRun> {
           return;
         }
         const statusCodes: Record<string, number> = {};
-        for (const [code, { count }] of Object.entries(result.statusCodeStats)) statusCodes[code] = count;
+        for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {}))
+          statusCodes[code] = count ?? 0;
         resolve({
           label: options.label,
           requests: latencies.length,

@@ -1,7 +1,7 @@
 // The database the app runs on during the bench. A fresh one by default, because the counts only
 // mean something when nothing else writes to it; a configured DATABASE_URL is used as it is.
 import pg from 'pg';
-import { redactUrl } from '../local/stack';
+import { redactUrl } from '../../local/stack';
 import { onCleanup } from './cleanup';
 import { APP_APPLICATION_NAME } from './db-counter';
 import { errorMessage } from './error-message';

@@ -1,0 +1,43 @@
+// What every scenario runs against, prepared once: real PostgreSQL and Redis, the Upstash REST
+// bridge and the WeChat Pay sandbox (lib/services.ts), the build and two `next start` servers
+// (lib/next-server.ts), the transaction counter, CPU meters and one open order to poll.
+import type IORedis from 'ioredis';
+import { createOrder, type Order } from './lib/app-api';
+import { onCleanup, startWatchdog } from './lib/cleanup';
+import { type CpuMeter, localRedisPid, ownCpuMeter, processCpuMeter } from './lib/cpu';
+import { type DbCounter, openDbCounter } from './lib/db-counter';
+import { ensureBuild, type Servers, startServers } from './lib/next-server';
+import { prepareServices } from './lib/services';
+
+export interface BenchContext {
+  /** `load` waits an hour before querying WeChat about an open order; `youngOrder` the default 5 s. */
+  servers: Servers;
+  sandboxUrl: string;
+  counter: DbCounter;
+  /** next-server (the load server), this process (load generator, bridge, sandbox), redis-server. */
+  meters: CpuMeter[];
+  /** The bench's own connection to the Redis behind the bridge. */
+  redis: IORedis;
+  /** The environment the app runs with (UPSTASH_REDIS_REST_URL/TOKEN of the bridge, SESSION_SECRET…). */
+  env: Record<string, string>;
+  /** An open order on the load server, created before any scenario: what a waiting page polls. */
+  order: Order;
+}
+
+/** Starts everything; onCleanup (lib/cleanup.ts) stops it at the end, on error and on Ctrl-C. */
+export async function prepareContext(): Promise<BenchContext> {
+  const { db, redis, stack, sandboxUrl } = await prepareServices();
+  ensureBuild(stack.env);
+  // The time limit covers the run, not a first `next build`.
+  startWatchdog();
+  const servers = await startServers(stack.env);
+  const counter = await openDbCounter(db.maintenanceUrl, db.name);
+  onCleanup('database counter', () => counter.close());
+  const meters = [
+    processCpuMeter('next-server', servers.load.pid),
+    ownCpuMeter('bench process'),
+    processCpuMeter('redis-server', localRedisPid(await redis.info('server'))),
+  ];
+  const order = await createOrder(servers.load.url);
+  return { servers, sandboxUrl, counter, meters, redis, env: stack.env, order };
+}
