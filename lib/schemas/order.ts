@@ -14,7 +14,6 @@ export function isFinalStatus(status: OrderStatus): boolean {
 export const createOrderInputSchema = z.object({
   amountFen: z.number({ error: '金额必须是数字' }).int('金额必须是整数（分）').min(1, '金额至少为 ¥0.01'),
 });
-export type CreateOrderInput = z.infer<typeof createOrderInputSchema>;
 
 /** `Idempotency-Key` header: one order per key per account, so a double click creates one order. */
 export const idempotencyKeySchema = z

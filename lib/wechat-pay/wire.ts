@@ -102,4 +102,3 @@ export const notificationEnvelopeSchema = z.object({
     original_type: z.string().nullish(),
   }),
 });
-export type WireNotificationEnvelope = z.infer<typeof notificationEnvelopeSchema>;
