@@ -6,7 +6,7 @@ import { isUuid } from '../uuid';
 // swapped for someone else's. The cookie holds no secret itself; the signature is the proof.
 
 export const ACCOUNT_COOKIE = 'recharge_account';
-export const ACCOUNT_COOKIE_MAX_AGE_SECONDS = 60 * 60 * 24 * 365;
+const ACCOUNT_COOKIE_MAX_AGE_SECONDS = 60 * 60 * 24 * 365;
 
 function signatureOf(accountId: string, secret: string): string {
   return createHmac('sha256', secret).update(`account:${accountId}`).digest('base64url');

@@ -3,7 +3,7 @@ import type { Redis } from '@upstash/redis';
 import { type Db, getDb } from '../db';
 import { getRedis } from '../redis';
 
-export type DependencyState = 'ok' | 'down';
+type DependencyState = 'ok' | 'down';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';

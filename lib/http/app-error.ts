@@ -1,7 +1,7 @@
 // The one error type our route handlers turn into HTTP answers. Codes are stable strings the
 // page can rely on; the status for each lives in one table.
 
-export const ERROR_STATUS = {
+const ERROR_STATUS = {
   bad_request: 400,
   unauthorized: 401,
   forbidden: 403,

@@ -13,7 +13,7 @@ import { publishOrderStatus } from './order-status-cache';
 
 const QUERY_LOCK_SECONDS = 4;
 
-export function queryLockKey(orderId: string): string {
+function queryLockKey(orderId: string): string {
   return `order:${orderId}:query-lock`;
 }
 

@@ -24,7 +24,7 @@ export interface SettlementSource {
   eventType?: string;
 }
 
-export type SettleOutcome = 'credited' | 'already_paid' | 'amount_mismatch' | 'unknown_order';
+type SettleOutcome = 'credited' | 'already_paid' | 'amount_mismatch' | 'unknown_order';
 
 export interface SettleResult {
   outcome: SettleOutcome;

@@ -1,11 +1,11 @@
 // Shapes exchanged between the recharge page and our API. No secrets: imported by client code.
 import { z } from 'zod';
 
-export const ORDER_STATUSES = ['PENDING', 'PAID', 'FAILED', 'CLOSED'] as const;
+const ORDER_STATUSES = ['PENDING', 'PAID', 'FAILED', 'CLOSED'] as const;
 export const orderStatusSchema = z.enum(ORDER_STATUSES);
 export type OrderStatus = z.infer<typeof orderStatusSchema>;
 
-export const FINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['PAID', 'FAILED', 'CLOSED']);
+const FINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['PAID', 'FAILED', 'CLOSED']);
 export function isFinalStatus(status: OrderStatus): boolean {
   return FINAL_STATUSES.has(status);
 }
@@ -16,7 +16,7 @@ export const createOrderInputSchema = z.object({
 });
 
 /** `Idempotency-Key` header: one order per key per account, so a double click creates one order. */
-export const idempotencyKeySchema = z
+const idempotencyKeySchema = z
   .string()
   .min(8)
   .max(64)

@@ -2,7 +2,7 @@
 // alone, so they never need to look at HTTP details or WeChat's wire format.
 
 /** Codes the adapter itself produces; anything else is WeChat's own code (PARAM_ERROR, ORDER_NOT_EXIST…). */
-export type LocalErrorCode =
+type LocalErrorCode =
   | 'NETWORK_ERROR'
   | 'TIMEOUT'
   | 'INVALID_SIGNATURE'

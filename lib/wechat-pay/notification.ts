@@ -11,7 +11,7 @@ import { notificationEnvelopeSchema, transactionSchema } from './wire';
 // reshaped; any failure is a reason code, which the route answers with 4xx so that WeChat retries.
 // Checking the amount against our order is the caller's job: only it knows the order.
 
-export type NotificationFailureReason =
+type NotificationFailureReason =
   | SignatureFailureReason
   | DecryptFailureReason
   | 'MALFORMED_BODY'

@@ -4,7 +4,7 @@ import { type KeyObject, randomBytes, sign } from 'node:crypto';
 // Request signing (merchant → WeChat Pay). The signature covers method, path with query, timestamp,
 // nonce and the exact body bytes, so the caller must sign the very string it sends.
 
-export const AUTHORIZATION_SCHEME = 'WECHATPAY2-SHA256-RSA2048';
+const AUTHORIZATION_SCHEME = 'WECHATPAY2-SHA256-RSA2048';
 
 export type RequestSignatureInput = {
   method: string;
@@ -23,7 +23,7 @@ export function buildRequestSignatureMessage(input: RequestSignatureInput): stri
 }
 
 /** SHA256withRSA (PKCS#1 v1.5), base64. */
-export function signMessage(message: string, privateKey: KeyObject): string {
+function signMessage(message: string, privateKey: KeyObject): string {
   return sign('sha256', Buffer.from(message, 'utf8'), privateKey).toString('base64');
 }
 

@@ -8,9 +8,9 @@ import { normalizeSerial } from './serial';
 // can be wrong is a reason code, so a forged or mangled request can only ever produce a clean rejection.
 
 /** Replay window: WeChat's own SDKs reject timestamps more than five minutes away from local time. */
-export const MAX_CLOCK_SKEW_SECONDS = 300;
+const MAX_CLOCK_SKEW_SECONDS = 300;
 /** WeChat deliberately sends signatures with this prefix to check that merchants really verify. */
-export const PROBE_SIGNATURE_PREFIX = 'WECHATPAY/SIGNTEST/';
+const PROBE_SIGNATURE_PREFIX = 'WECHATPAY/SIGNTEST/';
 const SIGNATURE_TYPE = 'WECHATPAY2-SHA256-RSA2048';
 
 export type SignatureFailureReason =

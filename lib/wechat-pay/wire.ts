@@ -3,14 +3,14 @@
 import { z } from 'zod';
 
 /** 6–32 characters of [0-9A-Za-z_*-], unique per merchant. */
-export const OUT_TRADE_NO_PATTERN = /^[0-9A-Za-z_*-]{6,32}$/;
+const OUT_TRADE_NO_PATTERN = /^[0-9A-Za-z_*-]{6,32}$/;
 
 export const outTradeNoSchema = z
   .string()
   .regex(OUT_TRADE_NO_PATTERN, 'out_trade_no must be 6–32 characters of [0-9A-Za-z_*-]');
 
 /** Money is always an integer number of fen (0.01 CNY). */
-export const amountFenSchema = z
+const amountFenSchema = z
   .number()
   .int('amount must be an integer number of fen')
   .positive('amount must be positive')
@@ -44,7 +44,7 @@ export const nativeOrderResponseSchema = z.object({ code_url: z.string().min(1) 
 
 // ── Transaction (query response and decrypted notification resource) ───────────────────────────
 
-export const tradeStateSchema = z.enum([
+const tradeStateSchema = z.enum([
   'SUCCESS',
   'REFUND',
   'NOTPAY',

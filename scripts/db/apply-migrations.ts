@@ -31,7 +31,7 @@ export interface ApplyMigrationsResult {
   alreadyApplied: string[];
 }
 
-export function checksumOf(sql: string): string {
+function checksumOf(sql: string): string {
   return createHash('sha256').update(sql).digest('hex');
 }
 

@@ -16,14 +16,14 @@ import type { WechatPayEnv } from '@/lib/wechat-pay/config';
 
 const generateRsaKeyPair = promisify(generateKeyPair);
 
-export type RsaKeyPair = {
+type RsaKeyPair = {
   privateKey: KeyObjectType;
   publicKey: KeyObjectType;
   privateKeyPem: string;
   publicKeyPem: string;
 };
 
-export type PlatformCertificate = RsaKeyPair & { serial: string; certificatePem: string };
+type PlatformCertificate = RsaKeyPair & { serial: string; certificatePem: string };
 
 export type WechatPayTestKeys = {
   mchid: string;

@@ -31,7 +31,7 @@ const notificationFaultSchema = z.object({
   concurrent: z.boolean().default(false),
 });
 
-export function phonePath(codeUrl: string): string {
+function phonePath(codeUrl: string): string {
   return `/phone?code_url=${encodeURIComponent(codeUrl)}`;
 }
 

@@ -24,7 +24,7 @@ export class WechatPayError extends Error {
  * WeChat's v3 close API documents no code for "already paid"; `ORDERPAID` is what its close-order API has
  * always used for that case (and what v3 clients in the wild expect). Unconfirmed for v3, so kept in one place.
  */
-export const ORDER_PAID_CODE = 'ORDERPAID';
+const ORDER_PAID_CODE = 'ORDERPAID';
 
 export const signError = (message: string) => new WechatPayError(401, 'SIGN_ERROR', message);
 export const invalidRequest = (message: string) => new WechatPayError(400, 'INVALID_REQUEST', message);

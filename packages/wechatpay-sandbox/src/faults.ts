@@ -20,7 +20,7 @@ export const API_FAULT_KINDS = [
   'probe-signature',
   'stale-signature',
 ] as const;
-export type ApiFaultKind = (typeof API_FAULT_KINDS)[number];
+type ApiFaultKind = (typeof API_FAULT_KINDS)[number];
 
 export interface ApiFault {
   endpoint: Endpoint | 'any';

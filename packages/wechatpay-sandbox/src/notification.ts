@@ -7,7 +7,7 @@ import { toBeijingRfc3339 } from './time';
 
 const ASSOCIATED_DATA = 'transaction';
 
-export interface EncryptedResource {
+interface EncryptedResource {
   original_type: 'transaction';
   algorithm: 'AEAD_AES_256_GCM';
   ciphertext: string;
@@ -24,7 +24,7 @@ export interface NotificationEnvelope {
   resource: EncryptedResource;
 }
 
-export function encryptResource(plaintext: string, apiV3Key: string): EncryptedResource {
+function encryptResource(plaintext: string, apiV3Key: string): EncryptedResource {
   const nonce = randomAlphanumeric(12);
   const cipher = createCipheriv('aes-256-gcm', Buffer.from(apiV3Key, 'utf8'), Buffer.from(nonce, 'utf8'));
   cipher.setAAD(Buffer.from(ASSOCIATED_DATA, 'utf8'));

@@ -9,7 +9,7 @@ import type { Order } from './store';
 // plain form posts. Buttons have stable accessible names for Playwright: 支付 and 模拟付款失败 (the latter
 // avoids the word 支付 so that getByRole('button', { name: '支付' }) matches exactly one button).
 
-export function formatYuan(fen: number): string {
+function formatYuan(fen: number): string {
   return `¥${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
 }
 

@@ -5,7 +5,7 @@ import { RFC3339_WITH_OFFSET } from './time';
 // Request validation for the three endpoints. Errors imitate WeChat's PARAM_ERROR wording
 // (`输入源“/body/x”映射到字段“…”…校验失败`) so the field at fault is always named.
 
-export const OUT_TRADE_NO = /^[0-9A-Za-z_*-]{6,32}$/;
+const OUT_TRADE_NO = /^[0-9A-Za-z_*-]{6,32}$/;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 function isAcceptableNotifyUrl(value: string): boolean {

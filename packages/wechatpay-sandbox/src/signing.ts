@@ -20,7 +20,7 @@ export type SignatureKind = 'valid' | 'probe' | 'forged' | 'stale';
 /** How far in the past a `stale` signature is dated: beyond the 300 s replay window merchants enforce. */
 const STALE_BY_SECONDS = 400;
 
-export const PROBE_SIGNATURE_PREFIX = 'WECHATPAY/SIGNTEST/';
+const PROBE_SIGNATURE_PREFIX = 'WECHATPAY/SIGNTEST/';
 
 export class WechatpaySigner {
   private readonly key: KeyObject;

@@ -15,7 +15,7 @@ import pg from 'pg';
 
 export const APP_APPLICATION_NAME = 'recharge-bench-app';
 
-export interface Activity {
+interface Activity {
   /** App connections open now. */
   connections: number;
   /** Of those, opened since the window began. */

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { onCleanup } from './cleanup';
 import { DEFAULT_QUERY_DELAY_MS, HOST, LOAD_QUERY_DELAY_MS, NEXT_BIN, PORTS, ROOT } from './settings';
 
-export interface NextServer {
+interface NextServer {
   url: string;
   pid: number | undefined;
   ready: Promise<void>;
