@@ -30,7 +30,7 @@ export function mutationConfig({ scope, mutate, vitestConfig, concurrency }) {
     // Stryker rewrites the tsconfig's extends/references for its sandbox through TypeScript's JS
     // API, which TypeScript 7 no longer has. Ours has neither: point it at a file that doesn't exist.
     tsconfigFile: 'tsconfig.stryker-skip.json',
-    tempDirName: '.stryker-tmp',
+    tempDirName: `.stryker-tmp/${scope}`,
     cleanTempDir: true,
   };
 }
