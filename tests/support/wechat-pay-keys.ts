@@ -3,6 +3,8 @@
 // exercise the adapter against the real algorithms rather than mocks.
 import {
   createCipheriv,
+  createPrivateKey,
+  createPublicKey,
   generateKeyPair,
   KeyObject,
   type KeyObject as KeyObjectType,
@@ -12,6 +14,7 @@ import {
   webcrypto,
 } from 'node:crypto';
 import { promisify } from 'node:util';
+import { inject } from 'vitest';
 import type { WechatPayEnv } from '@/lib/wechat-pay/config';
 
 const generateRsaKeyPair = promisify(generateKeyPair);
@@ -118,7 +121,72 @@ export function encryptAsWechatPay(
   return { ciphertext: sealed.toString('base64'), nonce, associated_data: associatedData };
 }
 
+// Mutation testing (tests/mutation) runs every test file again for every mutant, and generating
+// RSA keys would dominate each run: its global setup generates key material once per worker and
+// provides it here. Each test file still gets distinct keys (the counters restart per file); a
+// plain `vitest run` provides nothing and generates as before.
+export type PregeneratedKeyMaterial = {
+  rsaPrivateKeyPems: string[];
+  platformCertificates: { serial: string; certificatePem: string; privateKeyPem: string }[];
+};
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pregeneratedWechatPayKeys?: PregeneratedKeyMaterial;
+  }
+}
+
+let rsaKeysTaken = 0;
+let certificatesTaken = 0;
+
+/** For tests/mutation's global setup: the key material `createWechatPayTestKeys` will draw from. */
+export async function generateKeyMaterial(counts: {
+  rsa: number;
+  platformCertificates: number;
+}): Promise<PregeneratedKeyMaterial> {
+  const [rsa, certificates] = await Promise.all([
+    Promise.all(Array.from({ length: counts.rsa }, () => generateRsaKeyPairPems())),
+    Promise.all(Array.from({ length: counts.platformCertificates }, () => generatePlatformCertificate())),
+  ]);
+  return {
+    rsaPrivateKeyPems: rsa.map((pair) => pair.privateKeyPem),
+    platformCertificates: certificates.map(({ serial, certificatePem, privateKeyPem }) => ({
+      serial,
+      certificatePem,
+      privateKeyPem,
+    })),
+  };
+}
+
 async function createRsaKeyPair(): Promise<RsaKeyPair> {
+  const pem = inject('pregeneratedWechatPayKeys')?.rsaPrivateKeyPems[rsaKeysTaken];
+  if (pem === undefined) return generateRsaKeyPairPems();
+  rsaKeysTaken++;
+  const privateKey = createPrivateKey(pem);
+  const publicKey = createPublicKey(privateKey);
+  return {
+    privateKey,
+    publicKey,
+    privateKeyPem: pem,
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+}
+
+async function createPlatformCertificate(): Promise<PlatformCertificate> {
+  const pregenerated = inject('pregeneratedWechatPayKeys')?.platformCertificates[certificatesTaken];
+  if (pregenerated === undefined) return generatePlatformCertificate();
+  certificatesTaken++;
+  const privateKey = createPrivateKey(pregenerated.privateKeyPem);
+  const publicKey = createPublicKey(privateKey);
+  return {
+    ...pregenerated,
+    privateKey,
+    publicKey,
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+}
+
+async function generateRsaKeyPairPems(): Promise<RsaKeyPair> {
   const { privateKey, publicKey } = await generateRsaKeyPair('rsa', { modulusLength: 2048 });
   return {
     privateKey,
@@ -128,7 +196,7 @@ async function createRsaKeyPair(): Promise<RsaKeyPair> {
   };
 }
 
-async function createPlatformCertificate(): Promise<PlatformCertificate> {
+async function generatePlatformCertificate(): Promise<PlatformCertificate> {
   const x509 = await importX509();
   const algorithm = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
   const keys = await webcrypto.subtle.generateKey(

@@ -1,0 +1,213 @@
+// What the notify route answers for each kind of notification, and what it records: one
+// payment_notifications row per WeChat notification id, with the outcome of handling it.
+// Notifications are built here the way WeChat builds them (signed, encrypted) with this run's keys.
+import { createPrivateKey, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { getDb } from '@/lib/db';
+import { endPendingOrder } from '@/lib/orders/end-order';
+import { handlePaymentNotification } from '@/lib/orders/handle-payment-notification';
+import { balanceOf, createOrderFor, ledgerCount, newAccount, orderRow } from '../../support/orders-fixtures';
+import { type OrdersHarness, startOrdersHarness } from '../../support/orders-harness';
+import { encryptAsWechatPay, signAsWechatPay } from '../../support/wechat-pay-keys';
+
+let harness: OrdersHarness;
+beforeAll(async () => {
+  harness = await startOrdersHarness();
+});
+afterAll(() => harness.close());
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} missing (tests/support/global-setup.ts provides it)`);
+  return value;
+}
+
+let transactionSequence = 0;
+function uniqueTransactionId(): string {
+  transactionSequence++;
+  return `42${Date.now()}${String(process.pid).padStart(7, '0')}${transactionSequence}`
+    .slice(0, 28)
+    .padEnd(28, '0');
+}
+
+type Overrides = {
+  eventType?: string;
+  transaction?: Record<string, unknown>;
+  notificationId?: string;
+  signature?: string;
+};
+
+/** A notification as WeChat sends it for a paid order, and its id. */
+function notification(outTradeNo: string, totalFen: number, overrides: Overrides = {}) {
+  const notificationId = overrides.notificationId ?? `EV-${randomUUID()}`;
+  const transaction = {
+    appid: env('WECHATPAY_APPID'),
+    mchid: env('WECHATPAY_MCHID'),
+    out_trade_no: outTradeNo,
+    transaction_id: uniqueTransactionId(),
+    trade_type: 'NATIVE',
+    trade_state: 'SUCCESS',
+    success_time: '2026-11-25T18:01:02+08:00',
+    payer: { openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' },
+    amount: { total: totalFen, payer_total: totalFen, currency: 'CNY', payer_currency: 'CNY' },
+    ...overrides.transaction,
+  };
+  const rawBody = JSON.stringify({
+    id: notificationId,
+    create_time: '2026-11-25T18:01:05+08:00',
+    resource_type: 'encrypt-resource',
+    event_type: overrides.eventType ?? 'TRANSACTION.SUCCESS',
+    summary: '支付成功',
+    resource: {
+      original_type: 'transaction',
+      algorithm: 'AEAD_AES_256_GCM',
+      ...encryptAsWechatPay(env('WECHATPAY_APIV3_KEY'), JSON.stringify(transaction)),
+    },
+  });
+  const headers = new Headers(
+    signAsWechatPay({
+      privateKey: createPrivateKey(env('TEST_WECHATPAY_PRIVATE_KEY')),
+      serial: env('WECHATPAY_PUBLIC_KEY_ID'),
+      body: rawBody,
+      signature: overrides.signature,
+    }),
+  );
+  return {
+    notificationId,
+    transactionId: transaction.transaction_id,
+    send: () => handlePaymentNotification(headers, rawBody),
+  };
+}
+
+const recorded = (notificationId: string) =>
+  getDb().paymentNotification.findUnique({ where: { notificationId } });
+
+describe('handlePaymentNotification records the outcome of every notification', () => {
+  it('settled: credits the order, answers 204 and records the notification', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 2600);
+    const paid = notification(order.outTradeNo, 2600);
+    expect(await paid.send()).toEqual({ status: 204 });
+    expect(await recorded(paid.notificationId)).toMatchObject({
+      outcome: 'settled',
+      eventType: 'TRANSACTION.SUCCESS',
+      outTradeNo: order.outTradeNo,
+      transactionId: paid.transactionId,
+    });
+    expect(await balanceOf(accountId)).toBe(2600n);
+    const row = await orderRow(order.orderId);
+    expect(row).toMatchObject({ status: 'PAID', transactionId: paid.transactionId });
+    expect(row.paidAt?.toISOString()).toBe('2026-11-25T10:01:02.000Z');
+  });
+
+  it('duplicate: a second notification of the same payment credits nothing more', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 2700);
+    await notification(order.outTradeNo, 2700).send();
+    const again = notification(order.outTradeNo, 2700);
+    expect(await again.send()).toEqual({ status: 204 });
+    expect(await recorded(again.notificationId)).toMatchObject({ outcome: 'duplicate' });
+    expect(await balanceOf(accountId)).toBe(2700n);
+    expect(await ledgerCount(order.orderId)).toBe(1);
+  });
+
+  it('the same notification id delivered twice is recorded once, with its first outcome', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 2750);
+    const paid = notification(order.outTradeNo, 2750);
+    await paid.send();
+    expect(await paid.send()).toEqual({ status: 204 });
+    expect(
+      await getDb().paymentNotification.findMany({ where: { notificationId: paid.notificationId } }),
+    ).toEqual([expect.objectContaining({ outcome: 'settled' })]);
+  });
+
+  it('amount_mismatch: a payment of another amount is acknowledged, recorded and not credited', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 2800);
+    const wrong = notification(order.outTradeNo, 1);
+    expect(await wrong.send()).toEqual({ status: 204 });
+    expect(await recorded(wrong.notificationId)).toMatchObject({ outcome: 'amount_mismatch' });
+    expect(await balanceOf(accountId)).toBe(0n);
+    expect((await orderRow(order.orderId)).status).toBe('PENDING');
+  });
+
+  it('unknown_order: a payment for an order we never made is acknowledged and recorded', async () => {
+    const outTradeNo = `RCUNKNOWN${Date.now()}`;
+    const stray = notification(outTradeNo, 100);
+    expect(await stray.send()).toEqual({ status: 204 });
+    expect(await recorded(stray.notificationId)).toMatchObject({ outcome: 'unknown_order', outTradeNo });
+  });
+
+  it('settled, for an order closed locally meanwhile: the money arrived, so it is credited and the reason cleared', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 2900);
+    await endPendingOrder(order.orderId, 'CLOSED', '订单已过期');
+    const late = notification(order.outTradeNo, 2900);
+    expect(await late.send()).toEqual({ status: 204 });
+    expect(await recorded(late.notificationId)).toMatchObject({ outcome: 'settled' });
+    expect(await orderRow(order.orderId)).toMatchObject({ status: 'PAID', failureReason: null });
+    expect(await balanceOf(accountId)).toBe(2900n);
+  });
+});
+
+describe('handlePaymentNotification answers', () => {
+  it.each([
+    { name: 'a refund event', overrides: { eventType: 'REFUND.SUCCESS' } },
+    {
+      name: 'a success event for an unpaid transaction',
+      overrides: { transaction: { trade_state: 'NOTPAY' } },
+    },
+  ])('204 to $name, and settles nothing', async ({ overrides }) => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 3000);
+    const ignored = notification(order.outTradeNo, 3000, overrides);
+    expect(await ignored.send()).toEqual({ status: 204 });
+    expect(await recorded(ignored.notificationId)).toBeNull();
+    expect(await balanceOf(accountId)).toBe(0n);
+    expect((await orderRow(order.orderId)).status).toBe('PENDING');
+  });
+
+  it('400 to a paid transaction without a transaction_id', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 3100);
+    const broken = notification(order.outTradeNo, 3100, { transaction: { transaction_id: undefined } });
+    expect(await broken.send()).toEqual({
+      status: 400,
+      body: { code: 'FAIL', message: 'transaction_id missing' },
+    });
+    expect(await balanceOf(accountId)).toBe(0n);
+  });
+
+  it('401 naming the reason to a notification whose signature does not verify', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 3200);
+    const forged = notification(order.outTradeNo, 3200, { signature: 'WECHATPAY/SIGNTEST/abc=' });
+    expect(await forged.send()).toEqual({
+      status: 401,
+      body: { code: 'FAIL', message: 'verification failed: PROBE_SIGNATURE' },
+    });
+    expect(await recorded(forged.notificationId)).toBeNull();
+    expect(await balanceOf(accountId)).toBe(0n);
+  });
+
+  it('500 when the database fails, so that WeChat retries; the retry then credits', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 3300);
+    const paid = notification(order.outTradeNo, 3300);
+    const transaction = vi
+      .spyOn(getDb(), '$transaction')
+      .mockRejectedValueOnce(new Error('connection reset'));
+    try {
+      expect(await paid.send()).toEqual({
+        status: 500,
+        body: { code: 'FAIL', message: 'temporarily unable to process' },
+      });
+    } finally {
+      transaction.mockRestore();
+    }
+    expect(await balanceOf(accountId)).toBe(0n);
+    expect(await paid.send()).toEqual({ status: 204 });
+    expect(await balanceOf(accountId)).toBe(3300n);
+  });
+});
