@@ -2,6 +2,8 @@
 // Node 22), without a TypeScript checker (TypeScript 7 has no JS compiler API): mutants that
 // would not type-check run anyway, and are killed or survive like any other.
 
+import { fileURLToPath } from 'node:url';
+
 /**
  * @param {{ scope: string, mutate: string[], vitestConfig: string, concurrency: number }} options
  * @returns {import('@stryker-mutator/api/core').PartialStrykerOptions}
@@ -13,7 +15,10 @@ export function mutationConfig({ scope, mutate, vitestConfig, concurrency }) {
     // Each mutant runs only the tests that reached it in the initial run.
     coverageAnalysis: 'perTest',
     mutate,
-    plugins: ['@stryker-mutator/vitest-runner', './tests/mutation/ignore-console.mjs'],
+    plugins: [
+      '@stryker-mutator/vitest-runner',
+      fileURLToPath(new URL('./ignore-console.mjs', import.meta.url)),
+    ],
     ignorers: ['console'],
     // Not needed by these tests; keeps the sandbox copy small.
     ignorePatterns: ['/.next', '/e2e', '/docs', '/.data', '/test-results', '/playwright-report', '/coverage'],
