@@ -57,7 +57,9 @@ export async function readOrderStatus(orderId: string): Promise<CachedOrderStatu
 
 /**
  * Re-reads the order and writes its entry, whatever Redis held: callers run it after committing a
- * change, so the database row is at least as fresh as anything in Redis. Answers the row it read.
+ * change. Answers the row it read. Two publishers racing (a close and a settle of the same order) can
+ * land in either order, so Redis may briefly hold CLOSED for an order the database has PAID (the
+ * money is right; the result page reads the database); ordering these writes in Redis is a known gap.
  */
 export async function publishOrderStatus(orderId: string): Promise<PaymentOrder> {
   const order = await getDb().paymentOrder.findUniqueOrThrow({ where: { id: orderId } });
