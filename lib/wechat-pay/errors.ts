@@ -49,6 +49,7 @@ export function isWechatPayError(error: unknown): error is WechatPayError {
 
 function isRetryable(code: WechatPayErrorCode, httpStatus: number | undefined): boolean {
   if (code === 'NETWORK_ERROR' || code === 'TIMEOUT') return true;
+  // Stryker disable next-line ConditionalExpression: without it, undefined compares false all the same (kept for the types)
   if (httpStatus === undefined) return false;
   return httpStatus === 429 || httpStatus >= 500;
 }

@@ -35,7 +35,9 @@ describe('getWechatPayConfig', () => {
     });
     expect(config.verificationKeys.has(keys.wechatpay.publicKeyId)).toBe(true);
     expect(getWechatPayConfig()).toBe(config);
-    expect(getWechatPayClient()).toBe(getWechatPayClient());
+    const client = getWechatPayClient();
+    expect(typeof client.createNativeOrder).toBe('function');
+    expect(getWechatPayClient()).toBe(client);
   });
 
   it('fails with a message naming the missing variable', () => {
