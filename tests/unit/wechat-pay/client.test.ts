@@ -2,13 +2,9 @@ import { verify } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createWechatPayClient } from '@/lib/wechat-pay/client';
 import type { WechatPayConfig } from '@/lib/wechat-pay/config';
-import { WechatPayError } from '@/lib/wechat-pay/errors';
 import type { NativeOrderInput } from '@/lib/wechat-pay/types';
-import {
-  createWechatPayTestKeys,
-  signAsWechatPay,
-  type WechatPayTestKeys,
-} from '../../support/wechat-pay-keys';
+import { createWechatPayTestKeys, type WechatPayTestKeys } from '../../support/wechat-pay-keys';
+import { caught, fakeWechatPayFor, type SentRequest, type Signing, signedResponse } from './fake-wechat-pay';
 import { buildWireTransaction, loadTestConfig, NOW, NOW_SECONDS } from './fixtures';
 
 let keys: WechatPayTestKeys;
@@ -18,51 +14,10 @@ beforeAll(async () => {
   config = loadTestConfig(keys);
 });
 
-type SentRequest = {
-  url: URL;
-  method: string;
-  headers: Headers;
-  body: string;
-  init: RequestInit | undefined;
-};
-type Signing = 'valid' | 'none' | 'wrong-key' | 'stale' | 'probe';
-
-/** Plays WeChat Pay: records what the client sent and answers with the given (signed) response. */
-function fakeWechatPay(answer: (request: SentRequest) => Response | Promise<Response>) {
-  const sent: SentRequest[] = [];
-  const fetch: typeof globalThis.fetch = async (input, init) => {
-    const request = {
-      url: new URL(String(input)),
-      method: init?.method ?? 'GET',
-      headers: new Headers(init?.headers),
-      body: typeof init?.body === 'string' ? init.body : '',
-      init,
-    };
-    sent.push(request);
-    return answer(request);
-  };
-  return { sent, client: createWechatPayClient(config, { fetch, now: () => NOW }) };
-}
-
-function respond(status: number, body: unknown, signing: Signing = 'valid'): Response {
-  const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
-  const signatureHeaders =
-    signing === 'none'
-      ? {}
-      : signAsWechatPay({
-          privateKey: signing === 'wrong-key' ? keys.merchant.privateKey : keys.wechatpay.privateKey,
-          serial: keys.wechatpay.publicKeyId,
-          body: text,
-          timestamp: signing === 'stale' ? NOW_SECONDS - 600 : NOW_SECONDS,
-        });
-  if (signing === 'probe' && 'Wechatpay-Signature' in signatureHeaders) {
-    signatureHeaders['Wechatpay-Signature'] = `WECHATPAY/SIGNTEST/${signatureHeaders['Wechatpay-Signature']}`;
-  }
-  return new Response(text === '' ? null : text, {
-    status,
-    headers: { ...signatureHeaders, ...(text ? { 'Content-Type': 'application/json' } : {}) },
-  });
-}
+const fakeWechatPay = (answer: (request: SentRequest) => Response | Promise<Response>) =>
+  fakeWechatPayFor(config, answer);
+const respond = (status: number, body: unknown, signing: Signing = 'valid') =>
+  signedResponse(keys, status, body, signing);
 
 /** Checks the Authorization header against the exact method, path, query and body bytes that were sent. */
 function expectValidMerchantSignature(request: SentRequest) {
@@ -79,15 +34,6 @@ function expectValidMerchantSignature(request: SentRequest) {
   const message = `${request.method}\n${request.url.pathname}${request.url.search}\n${params.timestamp}\n${params.nonce_str}\n${request.body}\n`;
   const signature = Buffer.from(params.signature ?? '', 'base64');
   expect(verify('sha256', Buffer.from(message), keys.merchant.publicKey, signature)).toBe(true);
-}
-
-async function caught(promise: Promise<unknown>): Promise<WechatPayError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(WechatPayError);
-  return error as WechatPayError;
 }
 
 const ORDER: NativeOrderInput = {
