@@ -1,7 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createWechatPayClient } from '@/lib/wechat-pay/client';
 import type { WechatPayConfig } from '@/lib/wechat-pay/config';
 import { buildNativeOrderRequest } from '@/lib/wechat-pay/requests';
-import { createWechatPayTestKeys, type WechatPayTestKeys } from '../../support/wechat-pay-keys';
+import {
+  createWechatPayTestKeys,
+  signAsWechatPay,
+  type WechatPayTestKeys,
+} from '../../support/wechat-pay-keys';
 import { caught, fakeWechatPayFor, signedResponse } from './fake-wechat-pay';
 import { buildWireTransaction, loadTestConfig, NOW } from './fixtures';
 
@@ -126,4 +131,54 @@ describe('order fields are refused with a message that says why', () => {
   ])('%j', (overrides, message) => {
     expect(() => buildNativeOrderRequest(config, { ...ORDER, ...overrides }, NOW)).toThrow(message);
   });
+});
+
+describe('closeOrder: anything but 204 leaves the order open, with WeChat’s code when it gave one', () => {
+  it.each<{ body: unknown; code: string }>([
+    { body: { code: 'USER_PAYING', message: '用户支付中' }, code: 'USER_PAYING' },
+    { body: { code: 42 }, code: 'UNEXPECTED_STATUS' },
+    { body: { message: 'no code' }, code: 'UNEXPECTED_STATUS' },
+    { body: 'null', code: 'UNEXPECTED_STATUS' },
+    { body: '"USER_PAYING"', code: 'UNEXPECTED_STATUS' },
+    { body: undefined, code: 'UNEXPECTED_STATUS' },
+  ])('202 with $body → $code', async ({ body, code }) => {
+    const { client } = fakeWechatPayFor(config, () => signedResponse(keys, 202, body));
+    const error = await caught(client.closeOrder(OUT_TRADE_NO));
+    expect(error).toMatchObject({
+      code,
+      httpStatus: 202,
+      retryable: true,
+      message: `close answered HTTP 202 (${code}), not 204: the order is not closed`,
+    });
+  });
+});
+
+it('names every field that differs when an answer is about another order', async () => {
+  const { client } = fakeWechatPayFor(config, () =>
+    signedResponse(
+      keys,
+      200,
+      buildWireTransaction(keys, { mchid: '1900000999', appid: 'wx9999999999999999' }),
+    ),
+  );
+  await expect(client.queryOrder(OUT_TRADE_NO)).rejects.toThrow(
+    'WeChat Pay answered about another order (mchid, appid differ)',
+  );
+});
+
+it('uses the real clock when no other is given', async () => {
+  const client = createWechatPayClient(config, {
+    fetch: async () => {
+      const body = JSON.stringify({ code_url: 'weixin://wxpay/bizpayurl?pr=realclock' });
+      const headers = signAsWechatPay({
+        privateKey: keys.wechatpay.privateKey,
+        serial: keys.wechatpay.publicKeyId,
+        body,
+      });
+      return new Response(body, { status: 200, headers: { ...headers, 'Content-Type': 'application/json' } });
+    },
+  });
+  await expect(
+    client.createNativeOrder({ ...ORDER, timeExpire: new Date(Date.now() + 600_000) }),
+  ).resolves.toEqual({ codeUrl: 'weixin://wxpay/bizpayurl?pr=realclock' });
 });
