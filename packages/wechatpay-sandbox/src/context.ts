@@ -1,5 +1,5 @@
 import type { MerchantIdentity } from './auth';
-import type { ApiFaults, CallCounter } from './faults';
+import type { ApiFault, CallCounter, Endpoint, FaultQueue } from './faults';
 import type { Notifier } from './notify';
 import type { WechatpaySigner } from './signing';
 import type { OrderStore } from './store';
@@ -13,8 +13,8 @@ export interface SandboxContext {
   signer: WechatpaySigner;
   store: OrderStore;
   notifier: Notifier;
-  apiFaults: ApiFaults;
-  calls: CallCounter;
+  apiFaults: FaultQueue<ApiFault>;
+  calls: CallCounter<Endpoint>;
   /** The one simulated payer: every payment comes from this openid. */
   payerOpenid: string;
   log: (message: string) => void;

@@ -4,7 +4,7 @@ import { handleApi } from './api-route';
 import { loadMerchantIdentity } from './auth';
 import type { SandboxContext } from './context';
 import { handleControl } from './control';
-import { ApiFaults, CallCounter } from './faults';
+import { type ApiFault, CallCounter, ENDPOINTS, FaultQueue } from './faults';
 import { isLoopback, sendJson } from './http';
 import { Notifier } from './notify';
 import { handlePhone } from './phone-page';
@@ -63,8 +63,8 @@ function createContext(opts: SandboxOptions): SandboxContext {
     signer,
     store: new OrderStore(),
     notifier: new Notifier(signer, opts.apiV3Key, opts.timeScale ?? 1, log),
-    apiFaults: new ApiFaults(),
-    calls: new CallCounter(),
+    apiFaults: new FaultQueue<ApiFault>(),
+    calls: new CallCounter(ENDPOINTS),
     payerOpenid: `o${randomAlphanumeric(27)}`,
     log,
   };
