@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningSandbox } from '../src/server';
 import {
@@ -34,7 +35,7 @@ function advanceClock(ms: number) {
   vi.setSystemTime(now + ms);
 }
 
-async function tokens(user = 'lin', app = APP) {
+async function tokens(user = 'lin', app: { appid: string; secret: string } = APP) {
   const { json } = await exchange(sandbox.url, await mintCode(sandbox.url, user, app.appid), app);
   return json as { access_token: string; refresh_token: string; openid: string; unionid?: string };
 }
@@ -234,15 +235,20 @@ describe('GET /sns/userinfo', () => {
     expect((await userinfo(t.access_token, t.openid)).json).not.toHaveProperty('unionid');
   });
 
-  it('builds headimgurl from the address the caller used', async () => {
+  it('builds headimgurl from the address the caller used (Host), as behind 0.0.0.0 or another name', async () => {
     const t = await tokens();
-    const port = new URL(sandbox.url).port;
-    const response = await fetch(
-      `http://localhost:${port}/sns/userinfo?access_token=${t.access_token}&openid=${t.openid}`,
-    ).catch(() => undefined);
-    // Where localhost resolves to ::1 only and the sandbox listens on 127.0.0.1, there is nothing to check.
-    if (response) expect((await response.json()).headimgurl).toBe(`http://localhost:${port}/mmopen/lin/132`);
-    expect((await userinfo(t.access_token, t.openid)).json.headimgurl).toBe(`${sandbox.url}/mmopen/lin/132`);
+    const { port } = new URL(sandbox.url);
+    const body = await new Promise<string>((resolve, reject) => {
+      const path = `/sns/userinfo?access_token=${t.access_token}&openid=${t.openid}`;
+      get({ host: '127.0.0.1', port, path, headers: { Host: `wechat.test:${port}` } }, (response) => {
+        let text = '';
+        response.on('data', (chunk) => {
+          text += chunk;
+        });
+        response.on('end', () => resolve(text));
+      }).on('error', reject);
+    });
+    expect(JSON.parse(body).headimgurl).toBe(`http://wechat.test:${port}/mmopen/lin/132`);
   });
 
   it.each([
