@@ -17,7 +17,7 @@ export interface LoginApp {
   unionid: boolean;
 }
 
-export type LoginStatus = 'waiting' | 'scanned' | 'confirmed' | 'refused' | 'expired';
+type LoginStatus = 'waiting' | 'scanned' | 'confirmed' | 'refused' | 'expired';
 
 /** What WeChat's long poll answers for each state (window.wx_errcode). */
 export const WX_ERRCODES: Record<LoginStatus, number> = {
@@ -58,7 +58,7 @@ export interface Grant {
 }
 
 /** WeChat: a code lives 10 minutes and can be exchanged once. Real time, never scaled. */
-export const CODE_TTL_MS = 10 * 60 * 1000;
+const CODE_TTL_MS = 10 * 60 * 1000;
 export const ACCESS_TOKEN_TTL_S = 7200;
 const REFRESH_TOKEN_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
