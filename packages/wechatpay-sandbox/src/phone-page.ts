@@ -10,6 +10,7 @@ import type { Order } from './store';
 // GET /phone: a phone-sized stand-in for WeChat's "scan → confirm → pay" screens, server-rendered with
 // plain form posts. Buttons have stable accessible names for Playwright: 支付 and 模拟付款失败 (the latter
 // avoids the word 支付 so that getByRole('button', { name: '支付' }) matches exactly one button).
+// /phone/login… (the login QR's screen) is phone-login.ts; the home screen lists both kinds of waiting work.
 
 function formatYuan(fen: number): string {
   return `¥${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
