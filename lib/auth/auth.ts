@@ -29,6 +29,16 @@ function createAuth() {
     trustedOrigins: [env.APP_BASE_URL],
     database: prismaAdapter(getDb(), { provider: 'postgresql' }),
     telemetry: { enabled: false },
+    // One line per event, like the rest of our logs: a failed sign-in is routine, not a stack trace.
+    logger: {
+      level: 'warn',
+      log: (level, message, ...args) => {
+        const details = args.map((a) =>
+          a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a),
+        );
+        (level === 'error' ? console.error : console.warn)(`[auth] ${[message, ...details].join(': ')}`);
+      },
+    },
     // Where Better Auth sends the browser when a sign-in fails (with ?error=…): our sign-in page.
     onAPIError: { errorURL: new URL('/sign-in', env.APP_BASE_URL).toString() },
     emailAndPassword: { enabled: false },
@@ -72,4 +82,9 @@ const globalForAuth = globalThis as typeof globalThis & { __auth?: Auth };
 export function getAuth(): Auth {
   globalForAuth.__auth ??= createAuth();
   return globalForAuth.__auth;
+}
+
+/** For tests that change process.env between cases. */
+export function resetAuthForTests(): void {
+  globalForAuth.__auth = undefined;
 }

@@ -13,7 +13,10 @@ import { toBeijingRfc3339 } from './time';
 
 type Handler = (ctx: SandboxContext, body: unknown, url: URL, origin: string) => unknown;
 
-const userKey = z.enum(LOGIN_USERS.map((u) => u.key) as [string, ...string[]]);
+// A fixed user's key, or a throwaway test user's (`test-…`, see login-users.ts).
+const userKey = z.string().refine((key) => findLoginUser(key) !== undefined, {
+  message: `user must be one of ${LOGIN_USERS.map((u) => u.key).join(', ')} or test-…`,
+});
 const sessionRef = z.object({ uuid: z.string().min(1).optional() });
 
 const oauthFaultSchema = z

@@ -16,8 +16,33 @@ export const LOGIN_USERS: readonly LoginUser[] = [
   { key: 'zhou', nickname: '周一鸣', color: '#576b95', initial: '周' },
 ];
 
+/**
+ * Throwaway users for automated tests, which want a person the app has never seen (zero balance, no
+ * history): any key `test-…` names one, made up on first mention. Only the control API can sign them
+ * in (the phone screen offers the fixed users), and their ids are derived like everyone's.
+ */
+const TEST_USER_KEY = /^test-[a-z0-9-]{1,40}$/;
+
+const testUsers = new Map<string, LoginUser>();
+
+function isTestUserKey(key: string): boolean {
+  return TEST_USER_KEY.test(key);
+}
+
 export function findLoginUser(key: string): LoginUser | undefined {
-  return LOGIN_USERS.find((u) => u.key === key);
+  const fixed = LOGIN_USERS.find((u) => u.key === key);
+  if (fixed || !isTestUserKey(key)) return fixed;
+  let user = testUsers.get(key);
+  if (!user) {
+    user = {
+      key,
+      nickname: `测试用户 ${key.slice('test-'.length, 'test-'.length + 8)}`,
+      color: '#8f959e',
+      initial: '测',
+    };
+    testUsers.set(key, user);
+  }
+  return user;
 }
 
 /** 28 characters starting with `o`, like WeChat's openid and unionid. */
@@ -36,7 +61,7 @@ export function unionidOf(user: LoginUser): string {
 }
 
 export function userByOpenid(appid: string, openid: string): LoginUser | undefined {
-  return LOGIN_USERS.find((u) => openidOf(appid, u) === openid);
+  return [...LOGIN_USERS, ...testUsers.values()].find((u) => openidOf(appid, u) === openid);
 }
 
 /**

@@ -90,6 +90,24 @@ describe('login control API', () => {
     expect((await post('/sandbox/oauth/code', { appid: APP.appid, user: 'nobody' })).status).toBe(400);
   });
 
+  it('signs in throwaway test users (test-…): a new WeChat user each, stable per key', async () => {
+    const first = await tokens('test-a1b2c3');
+    const again = await tokens('test-a1b2c3');
+    const other = await tokens('test-d4e5f6');
+    expect(again.openid).toBe(first.openid);
+    expect(other.openid).not.toBe(first.openid);
+    const profile = await sns(sandbox.url, '/sns/userinfo', {
+      access_token: first.access_token,
+      openid: first.openid,
+    });
+    expect(profile.json).toMatchObject({
+      openid: first.openid,
+      nickname: '测试用户 a1b2c3',
+      unionid: first.unionid,
+    });
+    expect((await post('/sandbox/oauth/code', { appid: APP.appid, user: 'test-UPPER' })).status).toBe(400);
+  });
+
   it('counts the calls to each OAuth endpoint, rejected ones too', async () => {
     const t = await tokens();
     await exchange(sandbox.url, 'nosuchcode');
