@@ -10,7 +10,7 @@ import { wechatLogin } from './wechat-login';
 // Built on first use, like the database client: `next build` imports routes without configuration.
 
 /** Paths of Better Auth's routes (app/api/auth/[...all]). */
-export const AUTH_BASE_PATH = '/api/auth';
+const AUTH_BASE_PATH = '/api/auth';
 
 /**
  * The signed session snapshot cookie is trusted for this long before the database is asked again.

@@ -15,7 +15,7 @@ import { z } from 'zod';
 // WeChat answers errors with HTTP 200 and `{errcode, errmsg}` (40029 invalid code, 40163 code been
 // used, …). Any failure here makes Better Auth send the browser to the error page with no session.
 
-export const WECHAT_PROVIDER_ID = 'wechat';
+const WECHAT_PROVIDER_ID = 'wechat';
 
 export interface WechatLoginOptions {
   appId: string;
@@ -29,7 +29,7 @@ export interface WechatLoginOptions {
 }
 
 /** A WeChat user as `sns/userinfo` describes them (the fields we use). */
-export interface WechatProfile extends Record<string, unknown> {
+interface WechatProfile extends Record<string, unknown> {
   openid: string;
   unionid?: string;
   nickname: string;
@@ -56,7 +56,7 @@ const grantedIdentity = z.object({ openid: z.string().min(1), unionid: z.string(
 
 const errorAnswer = z.object({ errcode: z.number().int(), errmsg: z.string().optional() });
 
-export class WechatLoginError extends Error {
+class WechatLoginError extends Error {
   constructor(
     message: string,
     readonly errcode?: number,
@@ -98,7 +98,7 @@ async function callWechat<T>(url: URL, schema: z.ZodType<T>, timeoutMs: number):
  * Better Auth needs an e-mail per user; WeChat gives none. A stable, non-routable placeholder from a
  * hash of the WeChat identity (Better Auth lowercases e-mails, and openids are case-sensitive).
  */
-export function placeholderEmail(subject: string): string {
+function placeholderEmail(subject: string): string {
   const digest = createHash('sha256').update(subject).digest('hex').slice(0, 40);
   return `wx-${digest}@wechat.placeholder.invalid`;
 }
@@ -108,7 +108,7 @@ function subjectOf(profile: { openid: string; unionid?: string }): string {
   return profile.unionid ?? profile.openid;
 }
 
-export function wechatLoginProvider(options: WechatLoginOptions): OAuthProvider<WechatProfile> {
+function wechatLoginProvider(options: WechatLoginOptions): OAuthProvider<WechatProfile> {
   const api = (path: string, params: Record<string, string>) => {
     const url = new URL(path, options.apiBaseUrl);
     for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);

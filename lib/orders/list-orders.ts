@@ -9,7 +9,7 @@ import { isUuid } from '../uuid';
 
 export const HISTORY_PAGE_SIZE = 20;
 
-export interface HistoryOrder {
+interface HistoryOrder {
   orderId: string;
   outTradeNo: string;
   amountFen: number;

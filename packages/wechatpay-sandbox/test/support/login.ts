@@ -36,7 +36,7 @@ export function startLoginSandbox(extra: Partial<SandboxOptions> = {}) {
   });
 }
 
-export function qrconnectUrl(base: string, params: Record<string, string | undefined> = {}): string {
+function qrconnectUrl(base: string, params: Record<string, string | undefined> = {}): string {
   const query = new URLSearchParams();
   const all = {
     appid: APP.appid,
