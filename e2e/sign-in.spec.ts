@@ -124,7 +124,7 @@ test('tapping 拒绝 on the phone brings the browser back to the sign-in page, n
   await openWechatLogin(page);
   await answerOnPhone(page, phone, 'refuse');
   await expect(page).toHaveURL((url) => url.pathname === '/sign-in', { timeout: 15_000 });
-  await expect(page.getByRole('alert')).toHaveText(/你已取消微信登录/);
+  await expect(page.getByRole('alert').filter({ hasText: '你已取消微信登录' })).toBeVisible();
   await page.goto('/orders');
   await expect(page).toHaveURL((url) => url.pathname === '/sign-in');
 });

@@ -42,6 +42,18 @@ function createAuth() {
     // Where Better Auth sends the browser when a sign-in fails (with ?error=…): our sign-in page.
     onAPIError: { errorURL: new URL('/sign-in', env.APP_BASE_URL).toString() },
     emailAndPassword: { enabled: false },
+    // Per client address and per server instance (in memory). Starting a sign-in costs a row of OAuth
+    // state; finishing one costs calls to WeChat. Better Auth's own default (3 per 10 s on /sign-in/*)
+    // would stop a family behind one address; ours is per minute and configurable.
+    rateLimit: {
+      enabled: true,
+      window: 60,
+      max: 120,
+      customRules: {
+        '/sign-in/*': { window: 60, max: env.SIGN_IN_RATE_LIMIT_PER_MINUTE },
+        '/callback/*': { window: 60, max: env.SIGN_IN_RATE_LIMIT_PER_MINUTE },
+      },
+    },
     user: { modelName: 'user' },
     session: {
       modelName: 'session',

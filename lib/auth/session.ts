@@ -16,7 +16,9 @@ export interface SignedInUser {
 }
 
 export async function readSignedInUser(): Promise<SignedInUser | null> {
-  const session = await getAuth().api.getSession({ headers: await headers() });
+  // Headers first: reading them makes the page dynamic, so `next build` never runs this without a request.
+  const requestHeaders = await headers();
+  const session = await getAuth().api.getSession({ headers: requestHeaders });
   if (!session) return null;
   const { id, name, image } = session.user;
   return { id, name, image: image ?? null };
