@@ -155,6 +155,8 @@ function wechatLoginProvider(options: WechatLoginOptions): OAuthProvider<WechatP
   return {
     id: WECHAT_PROVIDER_ID,
     name: 'WeChat',
+    // A nickname or avatar changed in WeChat shows here at the next sign-in.
+    options: { overrideUserInfoOnSignIn: true },
     accountSubject: ({ profile }) => subjectOf(profile),
 
     createAuthorizationURL({ state, redirectURI }) {

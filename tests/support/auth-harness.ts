@@ -16,7 +16,9 @@ export interface AuthHarness {
   close(): Promise<void>;
 }
 
-export async function startAuthHarness(options: { timeoutMs?: number } = {}): Promise<AuthHarness> {
+export async function startAuthHarness(
+  options: { timeoutMs?: number; signInsPerMinute?: number } = {},
+): Promise<AuthHarness> {
   const env = process.env;
   const appid = required('WECHAT_LOGIN_APPID');
   const sandbox = await startSandbox({
@@ -51,6 +53,8 @@ export async function startAuthHarness(options: { timeoutMs?: number } = {}): Pr
   env.WECHAT_LOGIN_OPEN_BASE_URL = sandbox.url;
   env.WECHAT_LOGIN_API_BASE_URL = sandbox.url;
   if (options.timeoutMs) env.WECHAT_LOGIN_TIMEOUT_MS = String(options.timeoutMs);
+  // These tests sign in dozens of times a minute from one address.
+  env.SIGN_IN_RATE_LIMIT_PER_MINUTE = String(options.signInsPerMinute ?? 10_000);
   resetEnvForTests();
   resetAuthForTests();
 

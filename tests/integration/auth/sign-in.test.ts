@@ -285,3 +285,24 @@ describe('a bad sign-in leaves no session and no user', () => {
     );
   });
 });
+
+describe('too many sign-ins from one address', () => {
+  it('answers 429 once an address has started its allowance of sign-ins this minute', async () => {
+    await harness.close();
+    harness = await startAuthHarness({ timeoutMs: TIMEOUT_MS, signInsPerMinute: 3 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const response = await fetch(`${harness.appUrl}/api/auth/sign-in/social`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          origin: harness.appUrl,
+          'x-forwarded-for': '203.0.113.9',
+        },
+        body: JSON.stringify({ provider: 'wechat', callbackURL: '/', disableRedirect: true }),
+      });
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 429]);
+  });
+});
