@@ -1,6 +1,6 @@
 import 'server-only';
 import { getDb } from '../db';
-import { publishOrderStatus } from '../orders/order-status-cache';
+import { forgetOrderStatus } from '../orders/order-status-cache';
 import { ensureWallet } from './wallet';
 
 // Before sign-in existed, a balance belonged to whoever held a signed cookie naming an anonymous
@@ -29,7 +29,27 @@ export async function mergeVisitorAccount(visitorAccountId: string, userId: stri
   const walletId = await ensureWallet(userId);
   if (visitorAccountId === walletId) return { merged: false, reason: 'not_a_visitor_account' };
 
-  const outcome = await getDb().$transaction(async (tx): Promise<MergeOutcome> => {
+  const outcome = await mergeInTransaction(visitorAccountId, walletId).catch((error: unknown) => {
+    if (error instanceof NotMerged) return { merged: false as const, reason: error.reason };
+    throw error;
+  });
+
+  // The status cache names each order's owner: the moved orders' entries go, and are read again from
+  // the database (with the wallet as owner) when next polled.
+  if (outcome.merged) await forgetOrderStatus(outcome.orderIds);
+  return outcome;
+}
+
+type NotMergedReason = Extract<MergeOutcome, { merged: false }>['reason'];
+
+class NotMerged extends Error {
+  constructor(readonly reason: NotMergedReason) {
+    super(reason);
+  }
+}
+
+async function mergeInTransaction(visitorAccountId: string, walletId: string): Promise<MergeOutcome> {
+  return getDb().$transaction(async (tx): Promise<MergeOutcome> => {
     const moved = await tx.$queryRaw<{ id: string }[]>`
       UPDATE payment_orders SET account_id = ${walletId}::uuid, idempotency_key = NULL, updated_at = now()
       WHERE account_id = ${visitorAccountId}::uuid
@@ -38,11 +58,13 @@ export async function mergeVisitorAccount(visitorAccountId: string, userId: stri
       RETURNING id`;
     const [source] = await tx.$queryRaw<LockedAccount[]>`
       SELECT balance_fen, user_id, merged_into_id FROM accounts WHERE id = ${visitorAccountId}::uuid FOR UPDATE`;
-    if (!source) return { merged: false, reason: 'no_such_account' };
-    if (source.user_id !== null) return { merged: false, reason: 'not_a_visitor_account' };
-    if (source.merged_into_id !== null) return { merged: false, reason: 'already_merged' };
+    // Not mergeable (as locked now): roll back, including any orders the statement above moved
+    // while the account still looked mergeable to it.
+    if (!source) throw new NotMerged('no_such_account');
+    if (source.user_id !== null) throw new NotMerged('not_a_visitor_account');
+    if (source.merged_into_id !== null) throw new NotMerged('already_merged');
     const amountFen = BigInt(source.balance_fen);
-    if (moved.length === 0 && amountFen === 0n) return { merged: false, reason: 'empty' };
+    if (moved.length === 0 && amountFen === 0n) throw new NotMerged('empty');
 
     const merge = await tx.accountMerge.create({
       data: { sourceAccountId: visitorAccountId, targetAccountId: walletId, amountFen },
@@ -60,8 +82,4 @@ export async function mergeVisitorAccount(visitorAccountId: string, userId: stri
     await tx.account.update({ where: { id: walletId }, data: { balanceFen: { increment: amountFen } } });
     return { merged: true, amountFen, orderIds: moved.map((row) => row.id) };
   });
-
-  // The status cache names each order's owner: the moved orders now belong to the wallet.
-  if (outcome.merged) for (const orderId of outcome.orderIds) await publishOrderStatus(orderId);
-  return outcome;
 }

@@ -19,6 +19,9 @@ const AUTH_BASE_PATH = '/api/auth';
  */
 const SESSION_SNAPSHOT_SECONDS = 5 * 60;
 
+/** Our cookies are `recharge.session_token`, `recharge.session_data`… (`__Secure-` first on https). */
+export const AUTH_COOKIE_PREFIX = 'recharge';
+
 function createAuth() {
   const env = getEnv();
   return betterAuth({
@@ -69,7 +72,7 @@ function createAuth() {
     },
     verification: { modelName: 'verification' },
     advanced: {
-      cookiePrefix: 'recharge',
+      cookiePrefix: AUTH_COOKIE_PREFIX,
       useSecureCookies: env.APP_BASE_URL.startsWith('https:'),
       database: { generateId: 'uuid' },
     },

@@ -5,11 +5,14 @@ const FALLBACK = '/';
 
 /** `next` as given in a URL, reduced to a same-origin path (`/…`, not `//…` or `/\…`); else `/`. */
 export function safeReturnPath(next: string | null | undefined): string {
-  if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return FALLBACK;
+  if (!next?.startsWith('/')) return FALLBACK;
   try {
     const url = new URL(next, 'http://app.invalid');
     if (url.origin !== 'http://app.invalid') return FALLBACK;
-    return `${url.pathname}${url.search}${url.hash}`;
+    const path = `${url.pathname}${url.search}${url.hash}`;
+    // Judge what is returned, not what was given: normalising `/.//evil.example` gives
+    // `//evil.example`, which a browser reads as another host.
+    return path.startsWith('//') || path.includes('\\') ? FALLBACK : path;
   } catch {
     return FALLBACK;
   }

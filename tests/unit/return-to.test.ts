@@ -21,6 +21,10 @@ describe('where sign-in returns to', () => {
     ['a relative path', 'orders'],
     ['a javascript: URL', 'javascript:alert(1)'],
     ['tab-smuggled slashes', '/\t/evil.example'],
+    ['a dot segment before slashes', '/.//evil.example'],
+    ['a parent segment before slashes', '/..//evil.example'],
+    ['an encoded dot segment', '/%2e//evil.example'],
+    ['a dot segment before a backslash', '/./\\evil.example'],
   ])('goes home instead of %s', (_name, given) => {
     expect(safeReturnPath(given)).toBe('/');
   });

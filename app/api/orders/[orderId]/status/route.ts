@@ -9,7 +9,7 @@ export const dynamic = 'force-dynamic';
 export const GET = withApiHandler(async (_request, context: RouteContext<'/api/orders/[orderId]/status'>) => {
   const { orderId } = await context.params;
   // From the session snapshot cookie: no database read. The user's id is their wallet's id.
-  const user = await requireApiUser();
+  const user = await requireApiUser({ polling: true });
   // `after` runs the WeChat query once the response is sent: never on the polling path.
   const view = await getOrderStatusForAccount(orderId, user.id, (task) => after(task));
   return NextResponse.json(view, { headers: { 'Cache-Control': 'no-store' } });
