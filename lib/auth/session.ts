@@ -1,11 +1,12 @@
 import 'server-only';
-import { getCookieCache, parseCookies } from 'better-auth/cookies';
+import { parseCookies } from 'better-auth/cookies';
 import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { getEnv } from '../env';
 import { AppError } from '../http/app-error';
 import { AUTH_COOKIE_PREFIX, getAuth } from './auth';
 import { signInPath } from './return-to';
+import { verifySessionSnapshot } from './session-snapshot';
 
 // Who is signed in. Pages and order creation ask the database (a session ended elsewhere ends here
 // at once). The polling status route reads the signed session snapshot cookie instead, without a
@@ -35,32 +36,30 @@ export async function readSignedInUser(): Promise<SignedInUser | null> {
 
 /**
  * For the polling route: the session snapshot cookie Better Auth signed (HMAC with SESSION_SECRET,
- * expiring after 5 minutes), for the session whose token cookie the browser also holds. Verifying it
- * is a few microseconds; going through Better Auth's getSession costs the route most of its budget
- * (npm run bench). Missing or stale snapshot: the database, which also renews the snapshot.
+ * expiring after 5 minutes), for the session whose token cookie the browser also holds, checked in a
+ * few microseconds (session-snapshot.ts). Going through Better Auth's getSession instead costs the
+ * route most of its budget (npm run bench). Missing or stale snapshot: the database, which also
+ * renews the snapshot.
  */
 async function readPollingUser(): Promise<SignedInUser | null> {
   const requestHeaders = await headers();
   const secure = getEnv().APP_BASE_URL.startsWith('https:');
-  const snapshot = await getCookieCache(requestHeaders, {
-    secret: getEnv().SESSION_SECRET,
-    cookiePrefix: AUTH_COOKIE_PREFIX,
-    isSecure: secure,
-  });
-  if (snapshot && sessionTokenOf(requestHeaders, secure) === snapshot.session.token) {
-    return toSignedInUser(snapshot.user);
-  }
+  const prefix = `${secure ? '__Secure-' : ''}${AUTH_COOKIE_PREFIX}`;
+  const cookies = parseCookies(requestHeaders.get('cookie') ?? '');
+  const user = verifySessionSnapshot(
+    cookies.get(`${prefix}.session_data`),
+    tokenOf(cookies.get(`${prefix}.session_token`)),
+    getEnv().SESSION_SECRET,
+  );
+  if (user) return user;
   const session = await getAuth().api.getSession({ headers: requestHeaders });
   return session ? toSignedInUser(session.user) : null;
 }
 
-/** The token part of the (signed) session token cookie; its signature isn't checked here: the snapshot is. */
-function sessionTokenOf(requestHeaders: Headers, secure: boolean): string | null {
-  const name = `${secure ? '__Secure-' : ''}${AUTH_COOKIE_PREFIX}.session_token`;
-  const value = parseCookies(requestHeaders.get('cookie') ?? '').get(name);
-  if (!value) return null;
-  const dot = value.lastIndexOf('.');
-  return dot > 0 ? value.slice(0, dot) : null;
+/** The token part of the signed session token cookie (`token.signature`); the snapshot's HMAC is what's checked. */
+function tokenOf(cookieValue: string | undefined): string | null {
+  const dot = cookieValue?.lastIndexOf('.') ?? -1;
+  return cookieValue && dot > 0 ? cookieValue.slice(0, dot) : null;
 }
 
 /** For pages: the user, or a redirect to the sign-in page that comes back to `returnTo` afterwards. */

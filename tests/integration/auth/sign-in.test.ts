@@ -2,6 +2,7 @@
 // of the sign-in path leaving no session and no user behind.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getAuth } from '@/lib/auth/auth';
+import { verifySessionSnapshot } from '@/lib/auth/session-snapshot';
 import { getDb } from '@/lib/db';
 import { signInViaSandbox } from '../../../scripts/local/sandbox-sign-in';
 import { type AuthHarness, startAuthHarness } from '../../support/auth-harness';
@@ -158,6 +159,36 @@ describe('signing in with WeChat', () => {
     const other = await sessionOf(new Map(lin.cookies.map((c) => [c.name, c.value])));
     expect(other?.user.id).toBeDefined();
     expect(other?.user.id).not.toBe(session?.user.id);
+  });
+});
+
+describe('the session snapshot the polling route trusts', () => {
+  it('names the signed-in user, only with its own token, unaltered and for five minutes', async () => {
+    const { cookies } = await signInViaSandbox({
+      appUrl: harness.appUrl,
+      sandboxUrl: harness.sandbox.url,
+      user: 'lin',
+    });
+    const jar = new Map(cookies.map((c) => [c.name, c.value]));
+    const snapshot = jar.get('recharge.session_data');
+    const token = jar.get('recharge.session_token')?.split('.')[0] ?? null;
+    const secret = process.env.SESSION_SECRET ?? '';
+    const session = await sessionOf(jar);
+    expect(verifySessionSnapshot(snapshot, token, secret)).toEqual({
+      id: session?.user.id,
+      name: '林小满',
+      image: session?.user.image,
+    });
+    expect(verifySessionSnapshot(snapshot, 'another-sessions-token', secret)).toBeNull();
+    expect(verifySessionSnapshot(snapshot, token, 'another-secret-of-32-characters!!')).toBeNull();
+    expect(verifySessionSnapshot(snapshot, token, secret, Date.now() + 5 * 60_000 + 1_000)).toBeNull();
+    // Someone else's id written into it breaks the signature.
+    const decoded = JSON.parse(Buffer.from(snapshot ?? '', 'base64url').toString('utf8'));
+    decoded.session.user.id = '00000000-0000-4000-8000-000000000000';
+    const forged = Buffer.from(JSON.stringify(decoded)).toString('base64url');
+    expect(verifySessionSnapshot(forged, token, secret)).toBeNull();
+    expect(verifySessionSnapshot('not-a-snapshot', token, secret)).toBeNull();
+    expect(verifySessionSnapshot(undefined, token, secret)).toBeNull();
   });
 });
 
