@@ -59,3 +59,16 @@ test('an order is visible only to the user who made it', async ({ page, newVisit
     await expect(page.getByText(order.outTradeNo)).toBeVisible();
   });
 });
+
+test('a page whose session ends while it waits goes to the sign-in page, and back afterwards', async ({
+  page,
+}) => {
+  await openRechargePage(page);
+  await startRecharge(page, { custom: '0.01' });
+  await test.step('the session ends (here: the cookies go, as after 退出登录 in another tab)', async () => {
+    await page.context().clearCookies();
+  });
+  await expect(page).toHaveURL((url) => url.pathname === '/sign-in', { timeout: 10_000 });
+  expect(new URL(page.url()).searchParams.get('next')).toBeNull();
+  await expect(page.getByRole('button', { name: '微信扫码登录' })).toBeVisible();
+});
