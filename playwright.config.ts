@@ -61,11 +61,15 @@ export default defineConfig({
       APP_PORT: String(APP_PORT),
       LOCAL_DATA_DIR: '.data/e2e',
       WECHATPAY_BASE_URL: SANDBOX_URL,
+      WECHAT_LOGIN_OPEN_BASE_URL: SANDBOX_URL,
+      WECHAT_LOGIN_API_BASE_URL: SANDBOX_URL,
       APP_BASE_URL: APP_URL,
       WECHATPAY_NOTIFY_URL: `${APP_URL}/api/wechat-pay/notify`,
       EMBEDDED_POSTGRES_PORT: String(APP_PORT + 51_000),
       UPSTASH_LOCAL_PORT: String(APP_PORT + 5_000),
       PAGE_TIMEOUT_MS: String(PAGE_TIMEOUT_MS),
+      // Every story signs a new user in from this one address.
+      SIGN_IN_RATE_LIMIT_PER_MINUTE: '10000',
     },
   },
 });

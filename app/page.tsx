@@ -1,17 +1,20 @@
+import { UserBar } from '@/components/auth/user-bar';
 import { BalanceCard } from '@/components/balance-card';
 import { RechargeFlow } from '@/components/recharge/recharge-flow';
-import { getAccountBalanceFen, readCurrentAccountId } from '@/lib/accounts/current-account';
+import { getWalletBalanceFen } from '@/lib/accounts/wallet';
+import { requireSignedInUser } from '@/lib/auth/session';
 import { getEnv } from '@/lib/env';
 
-// Rendered per request: it reads the visitor's cookie (which alone makes the route dynamic) and a
-// balance that changes with every payment.
+// Rendered per request: it reads the session (which alone makes the route dynamic) and a balance
+// that changes with every payment. Without a session: the sign-in page, which comes back here.
 export default async function HomePage() {
-  const accountId = await readCurrentAccountId();
-  const balanceFen = await getAccountBalanceFen(accountId);
+  const user = await requireSignedInUser('/');
+  const balanceFen = await getWalletBalanceFen(user.id);
   const env = getEnv();
 
   return (
     <main>
+      <UserBar name={user.name} image={user.image} current="recharge" />
       <header>
         <h1>账户充值</h1>
         <p className="muted">使用微信扫码支付，为账户充值</p>

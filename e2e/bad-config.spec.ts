@@ -57,6 +57,8 @@ test('a server with invalid settings exits at start, naming every bad variable',
     WECHATPAY_MCHID: '1900000001',
     WECHATPAY_APPID: '',
     WECHATPAY_MERCHANT_SERIAL_NO: '',
+    WECHAT_LOGIN_APPID: '',
+    WECHAT_LOGIN_SECRET: 'login-secret',
     DATABASE_URL: '',
   });
   expect(code).not.toBe(0);
@@ -66,6 +68,7 @@ test('a server with invalid settings exits at start, naming every bad variable',
     'WECHATPAY_APIV3_KEY',
     'WECHATPAY_APPID: required, not set',
     'WECHATPAY_MERCHANT_SERIAL_NO: required, not set',
+    'WECHAT_LOGIN_APPID: required, not set',
     'DATABASE_URL: required in production',
   ]) {
     expect(output).toContain(name);
@@ -80,6 +83,8 @@ test('a server whose WeChat Pay key file is missing exits at start, naming it', 
     WECHATPAY_APPID: 'wx0000000000000001',
     WECHATPAY_MERCHANT_SERIAL_NO: 'ABCDEF',
     WECHATPAY_APIV3_KEY: 'k'.repeat(32),
+    WECHAT_LOGIN_APPID: 'wx0000000000000002',
+    WECHAT_LOGIN_SECRET: 'login-secret',
     WECHATPAY_MERCHANT_PRIVATE_KEY_FILE: '/nonexistent/apiclient_key.pem',
   });
   expect(code).not.toBe(0);

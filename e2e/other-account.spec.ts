@@ -1,7 +1,7 @@
 import { openRechargePage, startRecharge } from './fixtures/recharge';
 import { expect, test } from './fixtures/test';
 
-test('an order is visible only to the visitor who made it', async ({ page, newVisitor }) => {
+test('an order is visible only to the user who made it', async ({ page, newVisitor, anonymousVisitor }) => {
   await openRechargePage(page);
   const order = await test.step('visitor A creates an order', () => startRecharge(page, { custom: '0.01' }));
   const statusPath = `/api/orders/${order.orderId}/status`;
@@ -12,7 +12,23 @@ test('an order is visible only to the visitor who made it', async ({ page, newVi
     expect(await status.json()).toMatchObject({ orderId: order.orderId, status: 'PENDING', amountFen: 1 });
   });
 
-  await test.step('visitor B, a fresh browser with no account yet, gets 404 for it', async () => {
+  await test.step('someone not signed in gets 401 from the API and the sign-in page for the result page', async () => {
+    const anonymous = await anonymousVisitor();
+    const status = await anonymous.request.get(statusPath);
+    expect(status.status()).toBe(401);
+    expect(await status.json()).toMatchObject({ error: { code: 'unauthorized' } });
+    expect(JSON.stringify(await status.json())).not.toContain(order.outTradeNo);
+    const created = await anonymous.request.post('/api/orders', { data: { amountFen: 1 } });
+    expect(created.status()).toBe(401);
+
+    await anonymous.goto(order.resultPath);
+    await expect(anonymous).toHaveURL((url) => url.pathname === '/sign-in');
+    expect(new URL(anonymous.url()).searchParams.get('next')).toBe(order.resultPath);
+    await expect(anonymous.getByRole('button', { name: '微信扫码登录' })).toBeVisible();
+    await expect(anonymous.getByText(order.outTradeNo)).toHaveCount(0);
+  });
+
+  await test.step('user B, signed in with no orders yet, gets 404 for it', async () => {
     const stranger = await newVisitor();
     const status = await stranger.request.get(statusPath);
     expect(status.status()).toBe(404);
@@ -24,7 +40,7 @@ test('an order is visible only to the visitor who made it', async ({ page, newVi
     await expect(stranger.getByText(order.outTradeNo)).toHaveCount(0);
   });
 
-  await test.step('visitor C, with an account of their own, gets 404 too', async () => {
+  await test.step('user C, with an order of their own, gets 404 too', async () => {
     const other = await newVisitor();
     await openRechargePage(other);
     const own = await startRecharge(other, { custom: '0.01' });
@@ -42,4 +58,17 @@ test('an order is visible only to the visitor who made it', async ({ page, newVi
     await expect(page.getByRole('heading', { level: 1, name: '支付结果确认中' })).toBeVisible();
     await expect(page.getByText(order.outTradeNo)).toBeVisible();
   });
+});
+
+test('a page whose session ends while it waits goes to the sign-in page, and back afterwards', async ({
+  page,
+}) => {
+  await openRechargePage(page);
+  await startRecharge(page, { custom: '0.01' });
+  await test.step('the session ends (here: the cookies go, as after 退出登录 in another tab)', async () => {
+    await page.context().clearCookies();
+  });
+  await expect(page).toHaveURL((url) => url.pathname === '/sign-in', { timeout: 10_000 });
+  expect(new URL(page.url()).searchParams.get('next')).toBeNull();
+  await expect(page.getByRole('button', { name: '微信扫码登录' })).toBeVisible();
 });

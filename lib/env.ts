@@ -18,8 +18,25 @@ const envSchema = z.object({
 
   /** Public origin of this app, used to build absolute URLs. */
   APP_BASE_URL: z.url().default(LOCAL_DEFAULTS.appBaseUrl),
-  /** Signs the account cookie (HMAC-SHA256). At least 32 characters. */
+  /**
+   * Signs the session cookies and encrypts the WeChat tokens kept for each user (Better Auth), and
+   * verifies anonymous-era account cookies. At least 32 characters.
+   */
   SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters'),
+  /** How long a sign-in lasts without a visit; each day of use extends it. */
+  SESSION_TTL_DAYS: positiveInt.max(400).default(30),
+
+  /** WeChat Open Platform website application (网站应用) used to sign people in. */
+  WECHAT_LOGIN_APPID: z.string().min(1).max(32),
+  WECHAT_LOGIN_SECRET: z.string().min(1),
+  /** WeChat's QR code login page host; the sandbox in development. */
+  WECHAT_LOGIN_OPEN_BASE_URL: z.url().default('https://open.weixin.qq.com'),
+  /** WeChat's OAuth API host (access token, user info); the sandbox in development. */
+  WECHAT_LOGIN_API_BASE_URL: z.url().default('https://api.weixin.qq.com'),
+  /** Timeout of one call to WeChat's OAuth API. */
+  WECHAT_LOGIN_TIMEOUT_MS: positiveInt.default(5_000),
+  /** Sign-ins a client address may start (and finish) per minute, per server instance. */
+  SIGN_IN_RATE_LIMIT_PER_MINUTE: positiveInt.default(10),
 
   DATABASE_URL: z.url().default(LOCAL_DEFAULTS.databaseUrl),
   DATABASE_POOL_SIZE: positiveInt.default(10),

@@ -2,11 +2,11 @@ import 'server-only';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { isUuid } from '../uuid';
 
-// A visitor's account id travels in a cookie signed with HMAC-SHA256, so it can't be forged or
-// swapped for someone else's. The cookie holds no secret itself; the signature is the proof.
+// Before sign-in existed, a visitor's account id travelled in a cookie signed with HMAC-SHA256, so it
+// couldn't be forged or swapped for someone else's. No new ones are issued; those still held by
+// browsers are honoured once, to merge their account at sign-in (merge-visitor-account.ts).
 
 export const ACCOUNT_COOKIE = 'recharge_account';
-const ACCOUNT_COOKIE_MAX_AGE_SECONDS = 60 * 60 * 24 * 365;
 
 function signatureOf(accountId: string, secret: string): string {
   return createHmac('sha256', secret).update(`account:${accountId}`).digest('base64url');
@@ -26,14 +26,4 @@ export function verifyAccountCookie(value: string | undefined, secret: string): 
   const given = Buffer.from(value.slice(dot + 1));
   const expected = Buffer.from(signatureOf(accountId, secret));
   return given.length === expected.length && timingSafeEqual(given, expected) ? accountId : null;
-}
-
-export function accountCookieOptions(secure: boolean) {
-  return {
-    httpOnly: true,
-    sameSite: 'lax' as const,
-    secure,
-    path: '/',
-    maxAge: ACCOUNT_COOKIE_MAX_AGE_SECONDS,
-  };
 }

@@ -1,6 +1,9 @@
+import { signInPath } from '../auth/return-to';
 import { type ApiError, apiErrorSchema } from '../schemas/order';
 
-// The browser's one way to reach our API: same origin, never from a cache, JSON both ways.
+// The browser's one way to reach our API: same origin, never from a cache, JSON both ways. A 401
+// (the session ended: signed out in another tab, expired) takes the page to the sign-in page, which
+// brings the person back here afterwards.
 
 export interface ApiAnswer {
   status: number;
@@ -22,6 +25,8 @@ export async function callApi(
     cache: 'no-store',
   });
   const body: unknown = await response.json().catch(() => null);
+  if (response.status === 401)
+    window.location.assign(signInPath(`${window.location.pathname}${window.location.search}`));
   return { status: response.status, body };
 }
 

@@ -10,3 +10,9 @@ export function orderStatusPath(orderId: string): string {
 export function rechargeResultPath(orderId: string): string {
   return `/recharge/${encodeURIComponent(orderId)}`;
 }
+
+/** Better Auth's routes (app/api/auth/[...all]): start a WeChat sign-in, end the session. */
+export const SIGN_IN_SOCIAL_PATH = '/api/auth/sign-in/social';
+export const SIGN_OUT_PATH = '/api/auth/sign-out';
+
+export const ORDER_HISTORY_PATH = '/orders';

@@ -67,6 +67,16 @@ export async function publishOrderStatus(orderId: string): Promise<PaymentOrder>
   return order;
 }
 
+/**
+ * Drops the entries of orders whose owner changed (moved to a wallet at sign-in): the next read
+ * loads them from the database. Dropping rather than rewriting: a rewrite racing a settlement's
+ * own publish could leave the older owner in place.
+ */
+export async function forgetOrderStatus(orderIds: readonly string[]): Promise<void> {
+  if (orderIds.length === 0) return;
+  await getRedis().del(...orderIds.map(orderStatusKey));
+}
+
 /** Redis alone. Null when absent; an entry of another shape (an older deploy's, a stray write) counts as absent. */
 export async function readCachedOrderStatus(orderId: string): Promise<CachedOrderStatus | null> {
   const raw = await getRedis().get<unknown>(orderStatusKey(orderId));

@@ -52,7 +52,9 @@ export async function settlePaidOrder(
       await recordNotification(tx, source, payment, 'amount_mismatch');
       return { outcome: 'amount_mismatch' as const, orderId: order.id };
     }
-    const won = await tx.paymentOrder.updateMany({
+    // The row as locked and updated: its account is read here, not from the unlocked read above, so
+    // an order moved to a wallet meanwhile (a visitor account merged at sign-in) credits the wallet.
+    const [won] = await tx.paymentOrder.updateManyAndReturn({
       where: { id: order.id, status: { not: 'PAID' } },
       data: {
         status: 'PAID',
@@ -60,20 +62,18 @@ export async function settlePaidOrder(
         paidAt: payment.paidAt,
         failureReason: null,
       },
+      select: { accountId: true },
     });
-    if (won.count === 0) {
+    if (!won) {
       await recordNotification(tx, source, payment, 'duplicate');
       return { outcome: 'already_paid' as const, orderId: order.id };
     }
     if (order.status !== 'PENDING') {
       console.warn(`[settle] order ${order.id} was ${order.status} locally but paid at WeChat: crediting it`);
     }
+    const accountId = await creditAccount(tx, won.accountId, order.amountFen);
     await tx.ledgerEntry.create({
-      data: { accountId: order.accountId, orderId: order.id, amountFen: order.amountFen, kind: 'RECHARGE' },
-    });
-    await tx.account.update({
-      where: { id: order.accountId },
-      data: { balanceFen: { increment: order.amountFen } },
+      data: { accountId, orderId: order.id, amountFen: order.amountFen, kind: 'RECHARGE' },
     });
     await recordNotification(tx, source, payment, 'settled');
     return { outcome: 'credited' as const, orderId: order.id };
@@ -83,6 +83,27 @@ export async function settlePaidOrder(
   // a duplicate, which repairs a cache entry a racing fallback may have left at PENDING.
   if (result.orderId && result.outcome !== 'amount_mismatch') await publishOrderStatus(result.orderId);
   return result;
+}
+
+/**
+ * Adds the amount to the account's balance and answers the account credited: the order's own, or,
+ * if that was a visitor account merged into a wallet since (an order an older server version made),
+ * the wallet it was merged into. A merged account's balance stays 0 (a CHECK): never lose the money
+ * to that constraint.
+ */
+async function creditAccount(tx: Tx, accountId: string, amountFen: number): Promise<string> {
+  const credited = await tx.account.updateMany({
+    where: { id: accountId, mergedIntoId: null },
+    data: { balanceFen: { increment: amountFen } },
+  });
+  if (credited.count === 1) return accountId;
+  const { mergedIntoId } = await tx.account.findUniqueOrThrow({
+    where: { id: accountId },
+    select: { mergedIntoId: true },
+  });
+  if (!mergedIntoId) throw new Error(`account ${accountId} can't be credited`);
+  console.warn(`[settle] account ${accountId} was merged into ${mergedIntoId}: crediting that wallet`);
+  return creditAccount(tx, mergedIntoId, amountFen);
 }
 
 async function recordNotification(

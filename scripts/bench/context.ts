@@ -2,7 +2,7 @@
 // bridge and the WeChat Pay sandbox (lib/services.ts), the build and two `next start` servers
 // (lib/next-server.ts), the transaction counter, CPU meters and one open order to poll.
 import type IORedis from 'ioredis';
-import { createOrder, type Order } from './lib/app-api';
+import { createOrder, type Order, signIn } from './lib/app-api';
 import { onCleanup, startWatchdog } from './lib/cleanup';
 import { type CpuMeter, localRedisPid, ownCpuMeter, processCpuMeter } from './lib/cpu';
 import { type DbCounter, openDbCounter } from './lib/db-counter';
@@ -38,6 +38,6 @@ export async function prepareContext(): Promise<BenchContext> {
     ownCpuMeter('bench process'),
     processCpuMeter('redis-server', localRedisPid(await redis.info('server'))),
   ];
-  const order = await createOrder(servers.load.url);
+  const order = await createOrder(servers.load.url, await signIn(servers.load.url, sandboxUrl));
   return { servers, sandboxUrl, counter, meters, redis, env: stack.env, order };
 }

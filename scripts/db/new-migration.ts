@@ -1,8 +1,11 @@
 // npm run db:new-migration -- <name>
 // Writes prisma/migrations/<timestamp>_<name>/migration.sql: the SQL that takes a database from the
-// committed migrations to prisma/schema.prisma. It replays the existing migrations on a throwaway
-// shadow database (created and dropped on DATABASE_URL's server), so that server must be reachable.
-// Equivalent to `prisma migrate dev --create-only`, which needs the native engine.
+// schema.prisma of the last commit (git HEAD) to the working tree's prisma/schema.prisma. Review it
+// and add by hand what Prisma's schema language can't say (CHECK constraints, as earlier migrations do).
+// Not a replay of the migrations on a shadow database, as `prisma migrate dev --create-only` does:
+// the wasm schema engine panics when it reads back a CHECK constraint (7.10), and our migrations
+// have several. So commit the schema together with its migration, and no schema change is lost.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { DiffTarget } from '@prisma/schema-engine-wasm';
@@ -18,21 +21,12 @@ async function main(): Promise<void> {
   const databaseUrl = process.env.DATABASE_URL ?? LOCAL_DEFAULTS.databaseUrl;
   const schema = readFileSync(SCHEMA_PATH, 'utf8');
   const engine = await loadSchemaEngine(schema, databaseUrl);
-  const existing = readMigrations();
   const lockPath = join(MIGRATIONS_DIR, 'migration_lock.toml');
+  const committed = readMigrations().length === 0 ? null : committedSchema();
   const from: DiffTarget =
-    existing.length === 0
+    committed === null
       ? { tag: 'empty' }
-      : {
-          tag: 'migrations',
-          baseDir: MIGRATIONS_DIR,
-          lockfile: { path: 'migration_lock.toml', content: readFileSync(lockPath, 'utf8') },
-          shadowDbInitScript: '',
-          migrationDirectories: existing.map((m) => ({
-            path: m.name,
-            migrationFile: { path: 'migration.sql', content: { tag: 'ok', value: m.sql } },
-          })),
-        };
+      : { tag: 'schemaDatamodel', files: [{ path: SCHEMA_PATH, content: committed }] };
   const result = await engine.diff({
     from,
     to: { tag: 'schemaDatamodel', files: [{ path: SCHEMA_PATH, content: schema }] },
@@ -56,6 +50,15 @@ async function main(): Promise<void> {
   console.log(
     `Wrote ${relative(process.cwd(), join(dir, 'migration.sql'))}; review it, then npm run db:migrate.`,
   );
+}
+
+/** prisma/schema.prisma as of git HEAD: what the committed migrations produce. */
+function committedSchema(): string {
+  const path = relative(
+    execFileSync('git', ['rev-parse', '--show-toplevel'], { encoding: 'utf8' }).trim(),
+    SCHEMA_PATH,
+  );
+  return execFileSync('git', ['show', `HEAD:${path}`], { encoding: 'utf8' });
 }
 
 main().catch((error: unknown) => {

@@ -90,12 +90,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         wechatpayPublicKeyId: required(env, 'WECHATPAY_PUBLIC_KEY_ID'),
         apiV3Key: required(env, 'WECHATPAY_APIV3_KEY'),
         timeScale: options.sandboxTimeScale ?? Number(env.SANDBOX_TIME_SCALE ?? 1),
+        loginApps: sandboxLoginApps(env),
         log,
       });
       closers.push(sandbox.close);
       sandboxUrl = sandbox.url;
       env.WECHATPAY_BASE_URL = sandbox.url;
       log(`wechat pay: local sandbox at ${sandbox.url} (phone page: ${sandbox.url}/phone)`);
+      // Sign-in goes to this sandbox too, unless configured to go to a host that isn't local.
+      if (sandboxLoginApps(env).length > 0) {
+        env.WECHAT_LOGIN_OPEN_BASE_URL = sandbox.url;
+        env.WECHAT_LOGIN_API_BASE_URL = sandbox.url;
+        log(`wechat login: local sandbox at ${sandbox.url}`);
+      }
     } else {
       log(`wechat pay: ${env.WECHATPAY_BASE_URL ?? 'https://api.mch.weixin.qq.com'}`);
     }
@@ -111,9 +118,29 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 function wantsLocalSandbox(env: Record<string, string>): boolean {
   const base = env.WECHATPAY_BASE_URL;
   if (!base) return false;
-  const { hostname } = new URL(base);
-  const loopback = hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
-  return loopback && Boolean(env.SANDBOX_WECHATPAY_PRIVATE_KEY_FILE);
+  return isLoopbackUrl(base) && Boolean(env.SANDBOX_WECHATPAY_PRIVATE_KEY_FILE);
+}
+
+/**
+ * The app's WeChat login (website application) as the sandbox must know it: its appid and secret,
+ * and the app's host as the registered callback domain (授权回调域). None when sign-in isn't configured
+ * or goes to another host.
+ */
+function sandboxLoginApps(env: Record<string, string>) {
+  const appid = env.WECHAT_LOGIN_APPID;
+  const secret = env.WECHAT_LOGIN_SECRET;
+  if (!appid || !secret) return [];
+  for (const name of ['WECHAT_LOGIN_OPEN_BASE_URL', 'WECHAT_LOGIN_API_BASE_URL'] as const) {
+    const base = env[name];
+    if (base && !isLoopbackUrl(base)) return [];
+  }
+  const callbackDomain = new URL(required(env, 'APP_BASE_URL')).hostname;
+  return [{ appid, secret, name: '本地充值演示', callbackDomain, unionid: true }];
+}
+
+function isLoopbackUrl(url: string): boolean {
+  const { hostname } = new URL(url);
+  return hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
 }
 
 function portOf(url: string): number {

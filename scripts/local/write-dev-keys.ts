@@ -2,7 +2,7 @@
 // .env.local, under a given repository root. Idempotent: what exists and still fits together is
 // kept, so re-running never invalidates a running app or sandbox; `force` regenerates all.
 // Used by `npm run setup:keys` (setup-dev-keys.ts) and by `npm run up` (dev-keys.ts).
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -113,6 +113,18 @@ export function writeDevKeys(options: { root: string; force?: boolean }): DevKey
     ['SANDBOX_MERCHANT_PUBLIC_KEY_FILE', FILES.merchantPublic],
     ['SANDBOX_WECHATPAY_PRIVATE_KEY_FILE', FILES.wechatpayPrivate],
     ['SESSION_SECRET', keep('SESSION_SECRET', (v) => v.length >= 32, generateSessionSecret)],
+    // WeChat sign-in (a website application) against the same sandbox.
+    ['WECHAT_LOGIN_OPEN_BASE_URL', LOCAL_DEFAULTS.sandboxUrl],
+    ['WECHAT_LOGIN_API_BASE_URL', LOCAL_DEFAULTS.sandboxUrl],
+    ['WECHAT_LOGIN_APPID', keep('WECHAT_LOGIN_APPID', (v) => /^wx\w{1,30}$/.test(v), generateAppid)],
+    [
+      'WECHAT_LOGIN_SECRET',
+      keep(
+        'WECHAT_LOGIN_SECRET',
+        (v) => /^[0-9a-f]{32}$/.test(v),
+        () => randomBytes(16).toString('hex'),
+      ),
+    ],
   ] as const;
 
   const updated = upsertEnvBlock(envText, vars);

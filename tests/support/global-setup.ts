@@ -33,6 +33,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     WECHATPAY_BASE_URL: 'http://127.0.0.1:9/unset-in-tests',
     TEST_WECHATPAY_PRIVATE_KEY: keys.wechatpayPrivateKeyPem,
     TEST_MERCHANT_PUBLIC_KEY: keys.merchantPublicKeyPem,
+    // Sign-in: tests that need it start a sandbox that knows this app and point the client at it.
+    WECHAT_LOGIN_APPID: 'wx5e1f0c0ffee10917',
+    WECHAT_LOGIN_SECRET: '0123456789abcdef0123456789abcdef',
+    WECHAT_LOGIN_OPEN_BASE_URL: 'http://127.0.0.1:9/unset-in-tests',
+    WECHAT_LOGIN_API_BASE_URL: 'http://127.0.0.1:9/unset-in-tests',
   };
   const stack = await startLocalStack({
     env: baseEnv,

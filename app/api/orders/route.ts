@@ -1,6 +1,7 @@
 // POST /api/orders – Create a recharge order and its WeChat Pay QR link.
 import { NextResponse } from 'next/server';
-import { getOrCreateCurrentAccountId } from '@/lib/accounts/current-account';
+import { ensureWallet } from '@/lib/accounts/wallet';
+import { requireApiUser } from '@/lib/auth/session';
 import { withApiHandler } from '@/lib/http/with-api-handler';
 import { assertRechargeAmountAllowed, createRechargeOrder } from '@/lib/orders/create-order';
 import { createOrderInputSchema, idempotencyHeaderSchema } from '@/lib/schemas/order';
@@ -8,15 +9,16 @@ import { createOrderInputSchema, idempotencyHeaderSchema } from '@/lib/schemas/o
 export const dynamic = 'force-dynamic';
 
 export const POST = withApiHandler(async (request) => {
+  const user = await requireApiUser();
   // An unreadable body parses as null, which the schema answers with a 422 on the body itself.
   const body: unknown = await request.json().catch(() => null);
   const { amountFen } = createOrderInputSchema.parse(body);
   const { 'Idempotency-Key': idempotencyKey } = idempotencyHeaderSchema.parse({
     'Idempotency-Key': request.headers.get('idempotency-key') ?? undefined,
   });
-  // All input is checked before the visitor's account is created: bad input changes nothing.
+  // All input is checked before the wallet is created: bad input changes nothing.
   assertRechargeAmountAllowed(amountFen);
-  const accountId = await getOrCreateCurrentAccountId();
+  const accountId = await ensureWallet(user.id);
   const order = await createRechargeOrder({ accountId, amountFen, idempotencyKey });
   return NextResponse.json(order, { status: 201, headers: { 'Cache-Control': 'no-store' } });
 });

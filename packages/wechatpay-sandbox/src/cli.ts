@@ -12,19 +12,44 @@ const ENV_FILE = resolve('.env.local');
 
 if (existsSync(ENV_FILE)) process.loadEnvFile(ENV_FILE);
 
-const envSchema = z.object({
-  WECHATPAY_MCHID: z.string().min(1),
-  WECHATPAY_APPID: z.string().min(1),
-  WECHATPAY_MERCHANT_SERIAL_NO: z.string().min(1),
-  WECHATPAY_PUBLIC_KEY_ID: z.string().startsWith('PUB_KEY_ID_'),
-  WECHATPAY_APIV3_KEY: z.string().refine((v) => Buffer.byteLength(v) === 32, 'must be exactly 32 bytes'),
-  SANDBOX_MERCHANT_PUBLIC_KEY_FILE: z.string().min(1),
-  SANDBOX_WECHATPAY_PRIVATE_KEY_FILE: z.string().min(1),
-  SANDBOX_HOST: z.string().min(1).default('127.0.0.1'),
-  SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(DEFAULT_PORT),
-  SANDBOX_TIME_SCALE: z.coerce.number().positive().default(1),
-  SANDBOX_MERCHANT_NAME: z.string().min(1).optional(),
-});
+const envSchema = z
+  .object({
+    WECHATPAY_MCHID: z.string().min(1),
+    WECHATPAY_APPID: z.string().min(1),
+    WECHATPAY_MERCHANT_SERIAL_NO: z.string().min(1),
+    WECHATPAY_PUBLIC_KEY_ID: z.string().startsWith('PUB_KEY_ID_'),
+    WECHATPAY_APIV3_KEY: z.string().refine((v) => Buffer.byteLength(v) === 32, 'must be exactly 32 bytes'),
+    SANDBOX_MERCHANT_PUBLIC_KEY_FILE: z.string().min(1),
+    SANDBOX_WECHATPAY_PRIVATE_KEY_FILE: z.string().min(1),
+    SANDBOX_HOST: z.string().min(1).default('127.0.0.1'),
+    SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(DEFAULT_PORT),
+    SANDBOX_TIME_SCALE: z.coerce.number().positive().default(1),
+    SANDBOX_MERCHANT_NAME: z.string().min(1).optional(),
+    // WeChat website login: one application, when both WECHAT_LOGIN_APPID and WECHAT_LOGIN_SECRET are set.
+    WECHAT_LOGIN_APPID: z.string().min(1).optional(),
+    WECHAT_LOGIN_SECRET: z.string().min(1).optional(),
+    /** Comma-separated hostnames (授权回调域). */
+    SANDBOX_LOGIN_CALLBACK_DOMAIN: z.string().min(1).default('127.0.0.1'),
+    SANDBOX_LOGIN_APP_NAME: z.string().min(1).default('本地充值演示'),
+    SANDBOX_LOGIN_UNIONID: z.enum(['true', 'false']).default('true'),
+  })
+  .refine((env) => !env.WECHAT_LOGIN_APPID === !env.WECHAT_LOGIN_SECRET, {
+    message: 'set both WECHAT_LOGIN_APPID and WECHAT_LOGIN_SECRET, or neither',
+    path: ['WECHAT_LOGIN_SECRET'],
+  });
+
+function loginApps(env: z.infer<typeof envSchema>) {
+  if (!env.WECHAT_LOGIN_APPID || !env.WECHAT_LOGIN_SECRET) return [];
+  return [
+    {
+      appid: env.WECHAT_LOGIN_APPID,
+      secret: env.WECHAT_LOGIN_SECRET,
+      name: env.SANDBOX_LOGIN_APP_NAME,
+      callbackDomain: env.SANDBOX_LOGIN_CALLBACK_DOMAIN.split(','),
+      unionid: env.SANDBOX_LOGIN_UNIONID === 'true',
+    },
+  ];
+}
 
 function readKeyFile(path: string): string {
   try {
@@ -58,10 +83,16 @@ async function main(): Promise<void> {
     apiV3Key: env.WECHATPAY_APIV3_KEY,
     timeScale: env.SANDBOX_TIME_SCALE,
     merchantName: env.SANDBOX_MERCHANT_NAME,
+    loginApps: loginApps(env),
     log: (message) => console.log(`${new Date().toISOString()} ${message}`),
   });
   console.log(`WeChat Pay sandbox listening on ${sandbox.url} (mchid ${env.WECHATPAY_MCHID})`);
   console.log(`Phone page (pay by hand): ${sandbox.url}/phone`);
+  if (env.WECHAT_LOGIN_APPID) {
+    console.log(
+      `WeChat login for ${env.WECHAT_LOGIN_APPID}: ${sandbox.url}/connect/qrconnect (callback domains ${env.SANDBOX_LOGIN_CALLBACK_DOMAIN})`,
+    );
+  }
   if (env.SANDBOX_TIME_SCALE !== 1) console.log(`Notification retries run ${env.SANDBOX_TIME_SCALE}x faster`);
 
   const stop = () => {

@@ -4,7 +4,8 @@ import { closeOrderBySandbox, failOrder, payOrder } from './actions';
 import type { SandboxContext } from './context';
 import { orderNotExist, WechatPayError } from './errors';
 import { API_FAULT_KINDS, ENDPOINTS } from './faults';
-import { readBody, sendJson } from './http';
+import { originOf, readBody, sendJson } from './http';
+import { loginControlRoutes, resetLogins } from './login-control';
 import { noNotificationFaults } from './notify';
 import type { Order } from './store';
 import { toBeijingRfc3339 } from './time';
@@ -92,12 +93,17 @@ const routes: Record<string, Handler> = {
   },
   'GET /sandbox/stats': (ctx) => ({
     calls: ctx.calls.snapshot(),
+    loginCalls: ctx.loginCalls.snapshot(),
     notifications: {
       attempts: ctx.notifier.entriesLog().filter((e) => e.kind === 'notification').length,
       pendingRetries: ctx.notifier.pendingRetries(),
     },
   }),
-  'GET /sandbox/faults': (ctx) => ({ api: ctx.apiFaults.list(), notifications: ctx.notifier.faults }),
+  'GET /sandbox/faults': (ctx) => ({
+    api: ctx.apiFaults.list(),
+    notifications: ctx.notifier.faults,
+    oauth: ctx.oauthFaults.list(),
+  }),
   'POST /sandbox/faults/api': (ctx, body) => {
     const { count, ...fault } = apiFaultSchema.parse(body);
     ctx.apiFaults.add({ ...fault, remaining: count });
@@ -115,6 +121,7 @@ const routes: Record<string, Handler> = {
   },
   'POST /sandbox/faults/reset': (ctx) => {
     ctx.apiFaults.reset();
+    ctx.oauthFaults.reset();
     ctx.notifier.faults = noNotificationFaults();
     return { ok: true };
   },
@@ -124,8 +131,10 @@ const routes: Record<string, Handler> = {
     ctx.notifier.reset();
     ctx.calls.reset();
     ctx.store.clear();
+    resetLogins(ctx);
     return { ok: true };
   },
+  ...loginControlRoutes,
 };
 
 export async function handleControl(
@@ -139,8 +148,7 @@ export async function handleControl(
     if (!handler)
       throw new WechatPayError(404, 'NOT_FOUND', `no control route ${request.method} ${url.pathname}`);
     const body = request.method === 'POST' ? parseJson(await readBody(request)) : {};
-    const origin = `http://${request.headers.host ?? 'localhost'}`;
-    sendJson(response, 200, await handler(ctx, body, url, origin));
+    sendJson(response, 200, await handler(ctx, body, url, originOf(request)));
   } catch (error) {
     if (error instanceof WechatPayError) {
       sendJson(response, error.status, { code: error.code, message: error.message });

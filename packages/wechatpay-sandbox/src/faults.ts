@@ -1,4 +1,5 @@
-// Faults injected into the v3 API endpoints, and per-endpoint call counters (tests count WeChat calls).
+// Faults injected into the v3 API endpoints (and, through the same queue, the login OAuth endpoints:
+// oauth-faults.ts), and per-endpoint call counters (tests count WeChat calls).
 
 export const ENDPOINTS = ['create', 'query', 'close'] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
@@ -32,15 +33,16 @@ export interface ApiFault {
   afterProcessing: boolean;
 }
 
-export class ApiFaults {
-  private faults: ApiFault[] = [];
+/** Armed faults of one family (API, OAuth), each for an endpoint or 'any', consumed one call at a time. */
+export class FaultQueue<F extends { endpoint: string; remaining: number }> {
+  private faults: F[] = [];
 
-  add(fault: ApiFault): void {
+  add(fault: F): void {
     this.faults.push(fault);
   }
 
   /** The first armed fault for this endpoint, consuming one of its calls. */
-  take(endpoint: Endpoint): ApiFault | undefined {
+  take(endpoint: F['endpoint']): F | undefined {
     const fault = this.faults.find((f) => f.endpoint === endpoint || f.endpoint === 'any');
     if (!fault) return undefined;
     fault.remaining--;
@@ -48,7 +50,7 @@ export class ApiFaults {
     return { ...fault };
   }
 
-  list(): ApiFault[] {
+  list(): F[] {
     return this.faults.map((f) => ({ ...f }));
   }
 
@@ -57,22 +59,27 @@ export class ApiFaults {
   }
 }
 
-export class CallCounter {
-  private counts = CallCounter.zero();
+/** Calls per endpoint of one family; every request counts, rejected ones too. */
+export class CallCounter<E extends string> {
+  private counts: Record<E, number>;
 
-  private static zero(): Record<Endpoint, number> {
-    return { create: 0, query: 0, close: 0 };
+  constructor(private readonly endpoints: readonly E[]) {
+    this.counts = this.zero();
   }
 
-  increment(endpoint: Endpoint): void {
+  private zero(): Record<E, number> {
+    return Object.fromEntries(this.endpoints.map((e) => [e, 0])) as Record<E, number>;
+  }
+
+  increment(endpoint: E): void {
     this.counts[endpoint]++;
   }
 
-  snapshot(): Record<Endpoint, number> {
+  snapshot(): Record<E, number> {
     return { ...this.counts };
   }
 
   reset(): void {
-    this.counts = CallCounter.zero();
+    this.counts = this.zero();
   }
 }

@@ -2,37 +2,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { failOrder, payOrder } from './actions';
 import type { SandboxContext } from './context';
 import { WechatPayError } from './errors';
+import { escapeHtml, page } from './html';
 import { readBody, redirect, sendHtml } from './http';
+import { handlePhoneLogin, waitingLoginsList } from './phone-login';
 import type { Order } from './store';
 
 // GET /phone: a phone-sized stand-in for WeChat's "scan → confirm → pay" screens, server-rendered with
 // plain form posts. Buttons have stable accessible names for Playwright: 支付 and 模拟付款失败 (the latter
 // avoids the word 支付 so that getByRole('button', { name: '支付' }) matches exactly one button).
+// /phone/login… (the login QR's screen) is phone-login.ts; the home screen lists both kinds of waiting work.
 
 function formatYuan(fen: number): string {
   return `¥${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-const STYLE = `
-*{box-sizing:border-box}body{margin:0;background:#ededed;font:18px/1.5 -apple-system,"PingFang SC","Microsoft YaHei",sans-serif;color:#111}
-main{max-width:420px;min-height:100vh;margin:0 auto;background:#f7f7f7;padding:24px 20px;display:flex;flex-direction:column;gap:16px}
-header{font-size:15px;color:#888;text-align:center}h1{font-size:22px;text-align:center;margin:8px 0}
-.merchant{text-align:center;font-size:18px;color:#333}.amount{font-size:44px;font-weight:600;text-align:center;margin:4px 0}
-.row{display:flex;justify-content:space-between;background:#fff;padding:14px 16px;border-radius:8px;font-size:16px}
-.row span:first-child{color:#888}button,.link{display:block;width:100%;padding:14px;border:0;border-radius:8px;font-size:19px;text-align:center;text-decoration:none}
-.pay{background:#07c160;color:#fff;font-weight:600}.secondary{background:#fff;color:#576b95;margin-top:8px}
-.link{background:#fff;color:#07c160}.ok{color:#07c160;font-size:56px;text-align:center}.bad{color:#fa5151;font-size:56px;text-align:center}
-[role=alert],[role=status]{text-align:center;color:#555}input{width:100%;padding:12px;font-size:16px;border:1px solid #ccc;border-radius:8px}
-ul{list-style:none;padding:0;margin:0;display:flex;flex-direction:column;gap:8px}li a{color:#111;text-decoration:none}`;
-
-function page(title: string, body: string): string {
-  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)} · 微信支付沙箱</title>
-<style>${STYLE}</style></head><body><main><header>微信支付 · 本地沙箱</header>${body}</main></body></html>`;
 }
 
 function scanForm(): string {
@@ -93,7 +74,7 @@ function renderHome(ctx: SandboxContext): string {
     .join('');
   return page(
     '扫一扫',
-    `<h1>扫一扫</h1>${scanForm()}<h2>待支付订单</h2>${payable ? `<ul>${payable}</ul>` : '<p role="status">暂无待支付订单</p>'}`,
+    `<h1>扫一扫</h1>${scanForm()}${waitingLoginsList(ctx)}<h2>待支付订单</h2>${payable ? `<ul>${payable}</ul>` : '<p role="status">暂无待支付订单</p>'}`,
   );
 }
 
@@ -103,6 +84,8 @@ function renderUnknown(codeUrl: string): string {
     `<h1>无法识别的二维码</h1><p role="alert">未找到该二维码对应的订单：${escapeHtml(codeUrl)}</p>${scanForm()}`,
   );
 }
+
+const LOGIN_PATHS = ['/phone/login', '/phone/login/confirm', '/phone/login/refuse'];
 
 const PAYER_ACTIONS: Record<string, (ctx: SandboxContext, order: Order) => Order> = {
   '/phone/pay': (ctx, order) => payOrder(ctx, order),
@@ -115,6 +98,7 @@ export async function handlePhone(
   response: ServerResponse,
   url: URL,
 ): Promise<void> {
+  if (LOGIN_PATHS.includes(url.pathname)) return handlePhoneLogin(ctx, request, response, url);
   if (request.method === 'GET' && url.pathname === '/phone') {
     const codeUrl = url.searchParams.get('code_url')?.trim();
     if (!codeUrl) return sendHtml(response, 200, renderHome(ctx));

@@ -2,17 +2,23 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { handleApi } from './api-route';
 import { loadMerchantIdentity } from './auth';
+import { handleAvatar } from './avatar-route';
 import type { SandboxContext } from './context';
 import { handleControl } from './control';
-import { ApiFaults, CallCounter } from './faults';
+import { type ApiFault, CallCounter, ENDPOINTS, FaultQueue } from './faults';
 import { isLoopback, sendJson } from './http';
+import { type LoginApp, LoginStore } from './login-store';
 import { Notifier } from './notify';
+import { type OAuthFault, SNS_ENDPOINTS } from './oauth-faults';
 import { handlePhone } from './phone-page';
+import { handleConnect } from './qrconnect';
 import { randomAlphanumeric } from './random';
 import { WechatpaySigner } from './signing';
+import { handleSns } from './sns-route';
 import { OrderStore } from './store';
 
 // A local stand-in for WeChat Pay API v3 (Native): the real protocol and real cryptography, on one port.
+// It also stands in for WeChat website login (open.weixin.qq.com/connect/qrconnect and api.weixin.qq.com/sns/…).
 // Independent of lib/wechat-pay on purpose: the merchant adapter is tested against this implementation.
 
 export interface SandboxOptions {
@@ -36,8 +42,31 @@ export interface SandboxOptions {
   timeScale?: number;
   /** Shown on the phone page. */
   merchantName?: string;
+  /** Website applications for WeChat login (网站应用微信登录). Default none: the login endpoints answer 40013. */
+  loginApps?: LoginAppOptions[];
+  /** How long a login QR code stays valid. Default 5 minutes (what WeChat's page shows). Not scaled. */
+  loginQrTtlMs?: number;
+  /** Longest time the login long poll holds an unchanged answer. Default 25 s (WeChat's). */
+  loginPollHoldMs?: number;
   log?: (message: string) => void;
 }
+
+export interface LoginAppOptions {
+  appid: string;
+  secret: string;
+  /** Shown on the QR page and the phone's confirmation screen. */
+  name: string;
+  /**
+   * WeChat's 授权回调域: a hostname (or several); redirect_uri's hostname must equal one of them or be a
+   * subdomain of it. The port is not compared.
+   */
+  callbackDomain: string | string[];
+  /** Whether the app is bound to an open-platform account, i.e. whether unionid is returned. */
+  unionid: boolean;
+}
+
+const DEFAULT_LOGIN_QR_TTL_MS = 5 * 60 * 1000;
+const DEFAULT_LOGIN_POLL_HOLD_MS = 25_000;
 
 export interface RunningSandbox {
   url: string;
@@ -50,6 +79,28 @@ function checkOptions(opts: SandboxOptions): void {
     throw new Error('wechatpayPublicKeyId must start with PUB_KEY_ID_');
   }
   if (opts.timeScale !== undefined && !(opts.timeScale > 0)) throw new Error('timeScale must be > 0');
+  const appids = (opts.loginApps ?? []).map((a) => a.appid);
+  if (new Set(appids).size !== appids.length) throw new Error('loginApps: appids must differ');
+  for (const app of opts.loginApps ?? []) {
+    if (!app.appid || !app.secret) throw new Error('loginApps: appid and secret are required');
+    if (callbackDomains(app).length === 0)
+      throw new Error(`loginApps ${app.appid}: callbackDomain is required`);
+  }
+  for (const name of ['loginQrTtlMs', 'loginPollHoldMs'] as const) {
+    const value = opts[name];
+    if (value !== undefined && !(value > 0)) throw new Error(`${name} must be > 0`);
+  }
+}
+
+function callbackDomains(app: LoginAppOptions): string[] {
+  const domains = typeof app.callbackDomain === 'string' ? [app.callbackDomain] : app.callbackDomain;
+  return domains.map((d) => d.trim().toLowerCase()).filter(Boolean);
+}
+
+function loginApps(opts: SandboxOptions): Map<string, LoginApp> {
+  return new Map(
+    (opts.loginApps ?? []).map((app) => [app.appid, { ...app, callbackDomains: callbackDomains(app) }]),
+  );
 }
 
 function createContext(opts: SandboxOptions): SandboxContext {
@@ -63,9 +114,14 @@ function createContext(opts: SandboxOptions): SandboxContext {
     signer,
     store: new OrderStore(),
     notifier: new Notifier(signer, opts.apiV3Key, opts.timeScale ?? 1, log),
-    apiFaults: new ApiFaults(),
-    calls: new CallCounter(),
+    apiFaults: new FaultQueue<ApiFault>(),
+    calls: new CallCounter(ENDPOINTS),
     payerOpenid: `o${randomAlphanumeric(27)}`,
+    loginApps: loginApps(opts),
+    logins: new LoginStore(opts.loginQrTtlMs ?? DEFAULT_LOGIN_QR_TTL_MS),
+    oauthFaults: new FaultQueue<OAuthFault>(),
+    loginCalls: new CallCounter(SNS_ENDPOINTS),
+    loginPollHoldMs: opts.loginPollHoldMs ?? DEFAULT_LOGIN_POLL_HOLD_MS,
     log,
   };
 }
@@ -83,6 +139,9 @@ async function route(ctx: SandboxContext, request: IncomingMessage, response: Se
   if (url.pathname === '/phone' || url.pathname.startsWith('/phone/')) {
     return handlePhone(ctx, request, response, url);
   }
+  if (url.pathname.startsWith('/sns/')) return handleSns(ctx, request, response, url);
+  if (url.pathname.startsWith('/connect/')) return handleConnect(ctx, request, response, url);
+  if (url.pathname.startsWith('/mmopen/')) return handleAvatar(request, response, url);
   if (url.pathname === '/') {
     response.writeHead(302, { Location: '/phone' }).end();
     return;
@@ -114,6 +173,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     url: `http://${urlHost}:${port}`,
     close: async () => {
       ctx.notifier.close();
+      ctx.logins.wakeAll();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -1,27 +1,32 @@
 // The app's HTTP API as a customer's browser uses it: the bench goes through the same routes, so
-// what it measures is what polling costs, cookie check included.
+// what it measures is what polling costs, session check included.
+import { randomUUID } from 'node:crypto';
+import { signInViaSandbox } from '../../local/sandbox-sign-in';
+
 export interface Order {
   orderId: string;
-  /** `recharge_account=…`, the account cookie the status route checks. */
+  /** The session cookies (token and signed snapshot) the status route checks. */
   cookie: string;
 }
 
-export async function createOrder(appUrl: string): Promise<Order> {
+/** Signs a new sandbox user in through the WeChat login routes: answers the session's Cookie header. */
+export async function signIn(appUrl: string, sandboxUrl: string): Promise<string> {
+  const user = `test-bench-${randomUUID().slice(0, 8)}`;
+  return (await signInViaSandbox({ appUrl, sandboxUrl, user })).cookieHeader;
+}
+
+/** Creates an order for the signed-in user whose session cookies these are. */
+export async function createOrder(appUrl: string, cookieHeader: string): Promise<Order> {
   const response = await fetch(`${appUrl}/api/orders`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', cookie: cookieHeader },
     body: JSON.stringify({ amountFen: 100 }),
   });
   const body = (await response.json().catch(() => null)) as { orderId?: string } | null;
   if (response.status !== 201 || !body?.orderId) {
     throw new Error(`POST /api/orders: ${response.status} ${JSON.stringify(body)}`);
   }
-  const cookie = response.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0] ?? '')
-    .find((c) => c.startsWith('recharge_account='));
-  if (!cookie) throw new Error('POST /api/orders set no recharge_account cookie');
-  return { orderId: body.orderId, cookie };
+  return { orderId: body.orderId, cookie: cookieHeader };
 }
 
 export function buildStatusUrl(appUrl: string, order: Order): string {

@@ -1,7 +1,6 @@
 // Where the status route's time goes, measured with the server otherwise idle: one request at a
-// time, its Redis read direct vs. through the Upstash REST bridge the app actually uses, and the
-// account cookie's HMAC check. README's account of the route's cost rests on these.
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+// time (session snapshot check included), and its Redis read direct vs. through the Upstash REST
+// bridge the app actually uses. README's account of the route's cost rests on these.
 import { performance } from 'node:perf_hooks';
 import { Redis as UpstashRedis } from '@upstash/redis';
 import type { BenchContext } from '../context';
@@ -31,7 +30,6 @@ async function measureIdleCosts({ servers, order, env, redis }: BenchContext): P
   });
   const redisDirect = await measureConcurrentOps(() => redis.get(key), CONNECTIONS, 1_500);
   const redisBridge = await measureConcurrentOps(() => upstash.get(key), CONNECTIONS, 1_500);
-  const hmacMicroseconds = measureCookieCheck(required(env, 'SESSION_SECRET'));
   const report = [
     'Costs, server otherwise idle:',
     `- one request at a time (${n} each), p50: floor ${floorP50Ms.toFixed(2)} ms, status ${statusP50Ms.toFixed(2)} ms`,
@@ -39,28 +37,8 @@ async function measureIdleCosts({ servers, order, env, redis }: BenchContext): P
       `${redisDirect.opsPerSecond.toFixed(0)}/s p50 ${redisDirect.p50Ms.toFixed(2)} ms; ` +
       `through the Upstash REST bridge (@upstash/redis) ${redisBridge.opsPerSecond.toFixed(0)}/s ` +
       `p50 ${redisBridge.p50Ms.toFixed(2)} ms`,
-    `- account cookie HMAC-SHA256 check: ${hmacMicroseconds.toFixed(1)} µs`,
   ];
   return { report, failures: [] };
-}
-
-/** Microseconds for what verifyAccountCookie (lib/accounts/account-cookie.ts) computes per request. */
-function measureCookieCheck(secret: string): number {
-  const accountId = randomUUID();
-  const cookie = `${accountId}.${createHmac('sha256', secret).update(`account:${accountId}`).digest('base64url')}`;
-  const rounds = 20_000;
-  const t0 = performance.now();
-  for (let i = 0; i < rounds; i++) {
-    const dot = cookie.indexOf('.');
-    const given = Buffer.from(cookie.slice(dot + 1));
-    const expected = Buffer.from(
-      createHmac('sha256', secret)
-        .update(`account:${cookie.slice(0, dot)}`)
-        .digest('base64url'),
-    );
-    if (!timingSafeEqual(given, expected)) throw new Error('HMAC check failed');
-  }
-  return ((performance.now() - t0) * 1000) / rounds;
 }
 
 async function measureSequentialP50(

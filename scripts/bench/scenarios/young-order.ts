@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from '../context';
-import { buildStatusUrl, createOrder } from '../lib/app-api';
+import { buildStatusUrl, createOrder, signIn } from '../lib/app-api';
 import { formatRun } from '../lib/format';
 import { type LoadRun, runLoad } from '../lib/load';
 import { DEFAULT_QUERY_DELAY_MS, QUERY_LOCK_MS, YOUNG_ORDER_CONNECTIONS } from '../lib/settings';
@@ -49,12 +49,13 @@ interface YoungOrderReport {
 async function checkYoungOrder({ servers, sandboxUrl, counter }: BenchContext): Promise<YoungOrderReport> {
   const app = servers.youngOrder;
   console.log(`fresh order on ${app.url} (STATUS_QUERY_DELAY_MS=${DEFAULT_QUERY_DELAY_MS})`);
+  const cookie = await signIn(app.url, sandboxUrl);
   const x0 = await counter.settledCount();
   const s0 = await readWechatCalls(sandboxUrl);
   // The order's created_at lies between these two instants: ages below are upper bounds (from
   // sentAt) for the young phase and lower bounds (from receivedAt) for the old one.
   const sentAt = performance.now();
-  const order = await createOrder(app.url);
+  const order = await createOrder(app.url, cookie);
   const receivedAt = performance.now();
   const statusUrl = buildStatusUrl(app.url, order);
   const headers = { cookie: order.cookie };

@@ -19,6 +19,8 @@ afterEach(() => {
 
 function stubEnv(): void {
   vi.stubEnv('SESSION_SECRET', 'x'.repeat(32));
+  vi.stubEnv('WECHAT_LOGIN_APPID', 'wx0000000000000001');
+  vi.stubEnv('WECHAT_LOGIN_SECRET', 'login-secret');
   for (const [name, value] of Object.entries(toWechatPayEnv(keys))) {
     if (value !== undefined) vi.stubEnv(name, String(value));
   }

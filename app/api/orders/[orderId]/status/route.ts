@@ -1,6 +1,6 @@
 // GET /api/orders/{orderId}/status – The order's status from Redis (polled every 2 s by the page).
 import { after, NextResponse } from 'next/server';
-import { readCurrentAccountId } from '@/lib/accounts/current-account';
+import { requireApiUser } from '@/lib/auth/session';
 import { withApiHandler } from '@/lib/http/with-api-handler';
 import { getOrderStatusForAccount } from '@/lib/orders/get-order-status';
 
@@ -8,8 +8,9 @@ export const dynamic = 'force-dynamic';
 
 export const GET = withApiHandler(async (_request, context: RouteContext<'/api/orders/[orderId]/status'>) => {
   const { orderId } = await context.params;
-  const accountId = await readCurrentAccountId();
+  // From the session snapshot cookie: no database read. The user's id is their wallet's id.
+  const user = await requireApiUser({ polling: true });
   // `after` runs the WeChat query once the response is sent: never on the polling path.
-  const view = await getOrderStatusForAccount(orderId, accountId, (task) => after(task));
+  const view = await getOrderStatusForAccount(orderId, user.id, (task) => after(task));
   return NextResponse.json(view, { headers: { 'Cache-Control': 'no-store' } });
 });

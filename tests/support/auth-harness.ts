@@ -1,0 +1,92 @@
+// Runs the app's sign-in (Better Auth with the WeChat provider, as configured in lib/auth) on a small
+// HTTP server, against a WeChat sandbox that knows this app as a website application: the real
+// protocol end to end, without Next.js. Same handler as app/api/auth/[...all]/route.ts.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type RunningSandbox, startSandbox } from '@recharge/wechatpay-sandbox/server';
+import { toNodeHandler } from 'better-auth/node';
+import { getAuth, resetAuthForTests } from '@/lib/auth/auth';
+import { resetEnvForTests } from '@/lib/env';
+
+export interface AuthHarness {
+  appUrl: string;
+  sandbox: RunningSandbox;
+  appid: string;
+  control<T = unknown>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function startAuthHarness(
+  options: { timeoutMs?: number; signInsPerMinute?: number } = {},
+): Promise<AuthHarness> {
+  const env = process.env;
+  const appid = required('WECHAT_LOGIN_APPID');
+  const sandbox = await startSandbox({
+    port: 0,
+    mchid: required('WECHATPAY_MCHID'),
+    appid: required('WECHATPAY_APPID'),
+    merchantSerialNo: required('WECHATPAY_MERCHANT_SERIAL_NO'),
+    merchantPublicKeyPem: required('TEST_MERCHANT_PUBLIC_KEY'),
+    wechatpayPrivateKeyPem: required('TEST_WECHATPAY_PRIVATE_KEY'),
+    wechatpayPublicKeyId: required('WECHATPAY_PUBLIC_KEY_ID'),
+    apiV3Key: required('WECHATPAY_APIV3_KEY'),
+    loginApps: [
+      {
+        appid,
+        secret: required('WECHAT_LOGIN_SECRET'),
+        name: '测试充值',
+        callbackDomain: '127.0.0.1',
+        unionid: true,
+      },
+    ],
+  });
+  const handle = toNodeHandler((request: Request) => getAuth().handler(request));
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      res.statusCode = 500;
+      res.end(String(error));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  env.APP_BASE_URL = appUrl;
+  env.WECHAT_LOGIN_OPEN_BASE_URL = sandbox.url;
+  env.WECHAT_LOGIN_API_BASE_URL = sandbox.url;
+  if (options.timeoutMs) env.WECHAT_LOGIN_TIMEOUT_MS = String(options.timeoutMs);
+  // These tests sign in dozens of times a minute from one address.
+  env.SIGN_IN_RATE_LIMIT_PER_MINUTE = String(options.signInsPerMinute ?? 10_000);
+  resetEnvForTests();
+  resetAuthForTests();
+
+  return {
+    appUrl,
+    sandbox,
+    appid,
+    async control<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+      const response = await fetch(`${sandbox.url}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const json = (await response.json()) as T;
+      if (!response.ok)
+        throw new Error(`sandbox ${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+      return json;
+    },
+    async close() {
+      await closeServer(server);
+      await sandbox.close();
+    },
+  };
+}
+
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} missing: integration tests get it from tests/support/global-setup.ts`);
+  return value;
+}
