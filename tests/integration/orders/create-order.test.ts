@@ -2,15 +2,14 @@
 // WeChat's refusals turned into a clear error with nothing half-written.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getDb } from '@/lib/db';
-import { resetEnvForTests } from '@/lib/env';
 import { AppError } from '@/lib/http/app-error';
 import { createRechargeOrder, ORDER_DESCRIPTION } from '@/lib/orders/create-order';
 import { END_REASONS, endPendingOrder } from '@/lib/orders/end-order';
 import { readCachedOrderStatus } from '@/lib/orders/order-status-cache';
 import { generateOutTradeNo } from '@/lib/orders/out-trade-no';
-import { resetWechatPayForTests, WechatPayError } from '@/lib/wechat-pay';
+import { WechatPayError } from '@/lib/wechat-pay';
 import { balanceOf, newAccount, orderRow } from '../../support/orders-fixtures';
-import { type OrdersHarness, startOrdersHarness, waitFor } from '../../support/orders-harness';
+import { type OrdersHarness, startOrdersHarness, waitFor, withEnv } from '../../support/orders-harness';
 
 let harness: OrdersHarness;
 beforeAll(async () => {
@@ -215,22 +214,3 @@ describe('createRechargeOrder', () => {
     expect(await getDb().paymentOrder.count({ where: { accountId } })).toBe(0);
   });
 });
-
-/** Runs `run` with some environment variables changed (env and WeChat Pay client rebuilt around it). */
-async function withEnv<T>(vars: Record<string, string>, run: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
-  const apply = (values: Record<string, string | undefined>) => {
-    for (const [name, value] of Object.entries(values)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-    resetEnvForTests();
-    resetWechatPayForTests();
-  };
-  apply(vars);
-  try {
-    return await run();
-  } finally {
-    apply(saved);
-  }
-}
