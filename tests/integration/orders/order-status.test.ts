@@ -42,6 +42,7 @@ describe('getOrderStatusForAccount', () => {
     const order = await createOrderFor(await newAccount(), 100);
     await expect(getOrderStatusForAccount(order.orderId, await viewer(), vi.fn())).rejects.toMatchObject({
       code: 'not_found',
+      message: '订单不存在',
     });
   });
 
@@ -50,6 +51,7 @@ describe('getOrderStatusForAccount', () => {
     async (id) => {
       await expect(getOrderStatusForAccount(id, await newAccount(), vi.fn())).rejects.toMatchObject({
         code: 'not_found',
+        message: '订单不存在',
       });
     },
   );

@@ -1,8 +1,10 @@
 // Settling is exactly once, whichever source reports the payment and however often.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getDb } from '@/lib/db';
 import { END_REASONS, endPendingOrder } from '@/lib/orders/end-order';
-import { readCachedOrderStatus } from '@/lib/orders/order-status-cache';
+import { orderStatusKey, readCachedOrderStatus } from '@/lib/orders/order-status-cache';
 import { settlePaidOrder } from '@/lib/orders/settle-order';
+import { getRedis } from '@/lib/redis';
 import { balanceOf, createOrderFor, ledgerCount, newAccount, orderRow } from '../../support/orders-fixtures';
 import { type OrdersHarness, startOrdersHarness } from '../../support/orders-harness';
 
@@ -58,6 +60,38 @@ describe('settlePaidOrder', () => {
     expect(result.outcome).toBe('amount_mismatch');
     expect(await balanceOf(accountId)).toBe(0n);
     expect((await orderRow(order.orderId)).status).toBe('PENDING');
+  });
+
+  it('leaves Redis alone on an amount mismatch: nothing changed, so nothing is published', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 1000);
+    await getRedis().del(orderStatusKey(order.orderId));
+    const result = await settlePaidOrder(payment(order.outTradeNo, 999), { via: 'query' });
+    expect(result).toEqual({ outcome: 'amount_mismatch', orderId: order.orderId });
+    expect(await getRedis().exists(orderStatusKey(order.orderId))).toBe(0);
+  });
+
+  it('records notifications only: a settle from a query records nothing, even given an id', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 300);
+    const notificationId = `EV-query-${order.orderId}`;
+    const result = await settlePaidOrder(payment(order.outTradeNo, 300), { via: 'query', notificationId });
+    expect(result.outcome).toBe('credited');
+    expect(await getDb().paymentNotification.findUnique({ where: { notificationId } })).toBeNull();
+  });
+
+  it('records a notification without an event type as TRANSACTION.SUCCESS', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 300);
+    const notificationId = `EV-noevent-${order.orderId}`;
+    const paid = payment(order.outTradeNo, 300);
+    await settlePaidOrder(paid, { via: 'notification', notificationId });
+    expect(await getDb().paymentNotification.findUnique({ where: { notificationId } })).toMatchObject({
+      eventType: 'TRANSACTION.SUCCESS',
+      outTradeNo: order.outTradeNo,
+      transactionId: paid.transactionId,
+      outcome: 'settled',
+    });
   });
 
   it.each([
