@@ -19,7 +19,7 @@ export function assertSameOriginJson(request: Request): void {
   assertSameOrigin(request);
 }
 
-export function assertSameOrigin(request: Request): void {
+function assertSameOrigin(request: Request): void {
   const site = request.headers.get('sec-fetch-site');
   if (site !== null && site !== 'same-origin') throw crossSite();
   const origin = request.headers.get('origin');
