@@ -5,7 +5,8 @@ const nextConfig = {
   // pg and the Prisma runtime are Node libraries: load them from node_modules at run time
   // instead of bundling them into the server build.
   serverExternalPackages: ['pg', '@prisma/adapter-pg'],
-  // Static files (which proxy.ts skips): at least never sniffed as something else, never framed.
+  // Every answer, API and static files included (pages get more from proxy.ts): never sniffed as
+  // something else, never framed, no referrer; API answers are never cached.
   async headers() {
     return [
       {
@@ -16,6 +17,7 @@ const nextConfig = {
           { key: 'X-Frame-Options', value: 'DENY' },
         ],
       },
+      { source: '/api/:path*', headers: [{ key: 'Cache-Control', value: 'no-store' }] },
     ];
   },
 };

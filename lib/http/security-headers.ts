@@ -40,7 +40,8 @@ export function contentSecurityPolicy(nonce: string): string {
   ].join('; ');
 }
 
-export function securityHeaders({ api }: { api: boolean }): Record<string, string> {
+/** For pages (proxy.ts); the API's and static files' come from next.config.mjs. */
+export function securityHeaders(): Record<string, string> {
   const headers: Record<string, string> = {
     'X-Content-Type-Options': 'nosniff',
     // Order ids are in our paths: never tell another site where someone came from.
@@ -51,6 +52,5 @@ export function securityHeaders({ api }: { api: boolean }): Record<string, strin
   if (getEnv().APP_BASE_URL.startsWith('https:')) {
     headers['Strict-Transport-Security'] = 'max-age=31536000; includeSubDomains';
   }
-  if (api) headers['Cache-Control'] = 'no-store';
   return headers;
 }
