@@ -1,7 +1,10 @@
 import Link from 'next/link';
+import { connection } from 'next/server';
 
 // Missing orders and other visitors' orders both land here: the page says the same for both.
-export default function NotFound() {
+// Rendered per request, like every page: its scripts need this request's CSP nonce (proxy.ts).
+export default async function NotFound() {
+  await connection();
   return (
     <main>
       <section className="card" style={{ textAlign: 'center', display: 'grid', gap: 16 }}>

@@ -1,5 +1,6 @@
 import { type Browser, test as base, type Page } from '@playwright/test';
 import { APP_URL, SANDBOX_URL } from '../playwright.config';
+import { watchCspViolations } from './fixtures/csp';
 import { Phone, payLikeAPerson } from './fixtures/phone';
 import { expectSuccessPage, readBalanceFen, startRecharge, yuan } from './fixtures/recharge';
 import { expect } from './fixtures/test';
@@ -9,6 +10,11 @@ import { answerOnPhone, openWechatLogin } from './fixtures/wechat-login';
 // (林小满, 周一鸣) keep their balance across runs of the stack, so amounts are compared with before.
 
 const test = base.extend<{ phone: Phone; freshBrowser: () => Promise<Page> }>({
+  context: async ({ context }, use) => {
+    const checkCsp = watchCspViolations(context);
+    await use(context);
+    checkCsp();
+  },
   phone: async ({ browser }, use) => {
     const phone = new Phone(browser);
     await use(phone);
@@ -16,12 +22,15 @@ const test = base.extend<{ phone: Phone; freshBrowser: () => Promise<Page> }>({
   },
   freshBrowser: async ({ browser }, use) => {
     const pages: Page[] = [];
+    const checks: (() => void)[] = [];
     await use(async () => {
       const page = await newContextPage(browser);
+      checks.push(watchCspViolations(page.context()));
       pages.push(page);
       return page;
     });
     for (const page of pages) await page.context().close();
+    for (const check of checks) check();
   },
 });
 

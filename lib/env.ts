@@ -110,13 +110,22 @@ function setVariables(source: NodeJS.ProcessEnv): Record<string, string> {
   return set;
 }
 
+/** https, or plain http on this machine only (a local production build: e2e, bench, `npm run up`). */
+function servedSafely(appBaseUrl: string): boolean {
+  const { protocol, hostname } = new URL(appBaseUrl);
+  return (
+    protocol === 'https:' || hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]'
+  );
+}
+
 export function getEnv(): Env {
   if (parsed) return parsed;
   const source = setVariables(process.env);
   const result = envSchema.safeParse(source);
-  const missing =
-    source.NODE_ENV === 'production' ? REQUIRED_IN_PRODUCTION.filter((name) => !source[name]) : [];
-  if (!result.success || missing.length > 0) {
+  const production = source.NODE_ENV === 'production';
+  const missing = production ? REQUIRED_IN_PRODUCTION.filter((name) => !source[name]) : [];
+  const insecure = production && result.success && !servedSafely(result.data.APP_BASE_URL);
+  if (!result.success || missing.length > 0 || insecure) {
     const problems = [
       ...(result.success
         ? []
@@ -125,6 +134,9 @@ export function getEnv(): Env {
             return `  ${name}: ${source[name] === undefined ? 'required, not set' : issue.message}`;
           })),
       ...missing.map((name) => `  ${name}: required in production`),
+      ...(insecure
+        ? ['  APP_BASE_URL: must be https in production (session cookies must be Secure), unless loopback']
+        : []),
     ].join('\n');
     throw new Error(`Invalid environment configuration:\n${problems}\nSee .env.example.`);
   }

@@ -49,6 +49,21 @@ describe('getEnv', () => {
     });
   });
 
+  it('refuses plain http in production unless the app is served on this machine only', () => {
+    const production = { ...BASE, ...PRODUCTION_ADDRESSES, NODE_ENV: 'production' };
+    expect(() => loadWith({ ...production, APP_BASE_URL: 'http://pay.example.com' })).toThrow(
+      /APP_BASE_URL: must be https in production/,
+    );
+    for (const local of [
+      'http://127.0.0.1:3000',
+      'http://localhost:3000',
+      'http://[::1]:3000',
+      'https://pay.example.com',
+    ]) {
+      expect(loadWith({ ...production, APP_BASE_URL: local }).APP_BASE_URL).toBe(local);
+    }
+  });
+
   it('refuses to start in production without the addresses that default to localhost', () => {
     expect(() => loadWith({ ...BASE, NODE_ENV: 'production' })).toThrow(
       /APP_BASE_URL: required in production[\s\S]*WECHATPAY_NOTIFY_URL: required in production/,

@@ -2,6 +2,8 @@
 import { NextResponse } from 'next/server';
 import { ensureWallet } from '@/lib/accounts/wallet';
 import { requireApiUser } from '@/lib/auth/session';
+import { ORDER_BODY_LIMIT_BYTES, readJsonWithLimit } from '@/lib/http/read-body';
+import { assertSameOriginJson } from '@/lib/http/same-origin';
 import { withApiHandler } from '@/lib/http/with-api-handler';
 import { assertRechargeAmountAllowed, createRechargeOrder } from '@/lib/orders/create-order';
 import { createOrderInputSchema, idempotencyHeaderSchema } from '@/lib/schemas/order';
@@ -9,9 +11,11 @@ import { createOrderInputSchema, idempotencyHeaderSchema } from '@/lib/schemas/o
 export const dynamic = 'force-dynamic';
 
 export const POST = withApiHandler(async (request) => {
+  // Before anything else (the session lookup may renew a cookie): a cross-site request changes nothing.
+  assertSameOriginJson(request);
   const user = await requireApiUser();
   // An unreadable body parses as null, which the schema answers with a 422 on the body itself.
-  const body: unknown = await request.json().catch(() => null);
+  const body = await readJsonWithLimit(request, ORDER_BODY_LIMIT_BYTES);
   const { amountFen } = createOrderInputSchema.parse(body);
   const { 'Idempotency-Key': idempotencyKey } = idempotencyHeaderSchema.parse({
     'Idempotency-Key': request.headers.get('idempotency-key') ?? undefined,

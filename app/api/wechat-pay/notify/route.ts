@@ -1,12 +1,21 @@
 // POST /api/wechat-pay/notify – WeChat Pay's payment notification: verify, decrypt, settle once.
 import { NextResponse } from 'next/server';
+import { AppError } from '@/lib/http/app-error';
+import { NOTIFICATION_BODY_LIMIT_BYTES, readBodyWithLimit } from '@/lib/http/read-body';
 import { handlePaymentNotification } from '@/lib/orders/handle-payment-notification';
 
 export const dynamic = 'force-dynamic';
 
 export async function POST(request: Request): Promise<Response> {
   // The signature covers the exact bytes sent: read the raw text, never a re-serialized object.
-  const rawBody = await request.text();
+  let rawBody: string;
+  try {
+    rawBody = (await readBodyWithLimit(request, NOTIFICATION_BODY_LIMIT_BYTES)).toString('utf8');
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    console.warn(`[notify] refused a notification body: ${error.message}`);
+    return NextResponse.json({ code: 'FAIL', message: 'payload too large' }, { status: 413 });
+  }
   const answer = await handlePaymentNotification(request.headers, rawBody);
   if (answer.status === 204) return new Response(null, { status: 204 });
   return NextResponse.json(answer.body, { status: answer.status });
