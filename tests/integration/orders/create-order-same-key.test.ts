@@ -89,23 +89,25 @@ describe('createRechargeOrder with an Idempotency-Key already used', () => {
       // well before the 3 s a second request would wait for a link.
       await addCreateFault({ kind: 'delay', delayMs: 1_500 });
       await addCreateFault({ kind: 'system-error' });
-      const first = createRechargeOrder({ accountId, amountFen: 600, idempotencyKey: key }).catch(
-        (e: unknown) => ({ error: e, at: Date.now() }),
-      );
+      // Each attempt's outcome: what it threw (it should throw) and when.
+      const settled = (attempt: Promise<unknown>) =>
+        attempt.then(
+          (value) => ({ error: undefined as unknown, value, at: Date.now() }),
+          (error: unknown) => ({ error, value: undefined, at: Date.now() }),
+        );
+      const first = settled(createRechargeOrder({ accountId, amountFen: 600, idempotencyKey: key }));
       await rowWithKey(accountId, key);
-      const second = await createRechargeOrder({ accountId, amountFen: 600, idempotencyKey: key }).catch(
-        (e: unknown) => ({ error: e, at: Date.now() }),
-      );
+      const second = await settled(createRechargeOrder({ accountId, amountFen: 600, idempotencyKey: key }));
       return { first: await first, second };
     });
 
-    expect(outcome.first).toMatchObject({ error: { code: 'payment_provider_error' } });
+    expect(outcome.first.error).toMatchObject({ code: 'payment_provider_error' });
     expect(outcome.second.error).toBeInstanceOf(AppError);
     expect(outcome.second.error).toMatchObject({
       code: 'payment_provider_error',
       message: END_REASONS.createFailed,
     });
-    expect(outcome.second.at - (outcome.first as { at: number }).at).toBeLessThan(800);
+    expect(outcome.second.at - outcome.first.at).toBeLessThan(800);
     expect(await getDb().paymentOrder.count({ where: { accountId } })).toBe(1);
   });
 

@@ -3,6 +3,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { getDb } from '@/lib/db';
 import {
+  forgetOrderStatus,
   orderStatusKey,
   publishOrderStatus,
   readCachedOrderStatus,
@@ -129,3 +130,26 @@ async function expectStatusKeptForAWeek(orderId: string): Promise<void> {
   expect(ttl).toBeGreaterThan(week - 60);
   expect(ttl).toBeLessThanOrEqual(week);
 }
+
+describe('forgetOrderStatus', () => {
+  it('drops the entries of the orders named, so that the next read comes from the database', async () => {
+    const [a, b, kept] = [await insertOrder(), await insertOrder(), await insertOrder()];
+    for (const order of [a, b, kept]) await publishOrderStatus(order.id);
+    // The owner changed in the database (as a merge at sign-in does).
+    const wallet = await newAccount();
+    await getDb().paymentOrder.update({ where: { id: a.id }, data: { accountId: wallet } });
+
+    await forgetOrderStatus([a.id, b.id]);
+    expect(await readCachedOrderStatus(a.id)).toBeNull();
+    expect(await readCachedOrderStatus(b.id)).toBeNull();
+    expect(await readCachedOrderStatus(kept.id)).not.toBeNull();
+    expect(await readOrderStatus(a.id)).toMatchObject({ orderId: a.id, accountId: wallet });
+  });
+
+  it('does nothing for no orders', async () => {
+    const del = vi.spyOn(getRedis(), 'del');
+    await forgetOrderStatus([]);
+    expect(del).not.toHaveBeenCalled();
+    del.mockRestore();
+  });
+});
