@@ -14,7 +14,7 @@ export interface OrderResult {
   balanceFen: bigint;
 }
 
-/** The result page's data, from the database (the source of truth). Null unless it is the visitor's order. */
+/** The result page's data, from the database (the source of truth). Null unless the order is in this wallet. */
 export async function getOrderResult(orderId: string, accountId: string | null): Promise<OrderResult | null> {
   if (!accountId || !isUuid(orderId)) return null;
   const order = await getDb().paymentOrder.findUnique({

@@ -67,9 +67,14 @@ function filesAt(path: string): string[] {
 
 /** The repository files a scope's tests depend on (sorted), mutated files excluded. */
 function dependencies(scope: Scope): string[] {
+  // A directory is given as a glob of its sources: dependency-cruiser, given the bare directory, skips
+  // the test files in it.
+  const roots = scope.roots.map((root) =>
+    statSync(root).isDirectory() ? `${root}/**/*.{ts,tsx,mjs}` : root,
+  );
   const output = execFileSync(
     'npx',
-    ['depcruise', '--config', '.dependency-cruiser.cjs', '--output-type', 'json', ...scope.roots],
+    ['depcruise', '--config', '.dependency-cruiser.cjs', '--output-type', 'json', ...roots],
     { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   const cruised = JSON.parse(output) as { modules: { source: string; coreModule?: boolean }[] };
@@ -119,10 +124,11 @@ function main(): void {
     const fingerprint = fingerprintOf(files);
     const fresh =
       !values.refresh && existsSync(baselinePath(name)) && recordedFingerprint(name) === fingerprint;
+    const why = values.refresh ? '--refresh' : 'tests or their inputs changed since the baseline';
     console.log(
       fresh
         ? `[mutation] ${name}: tests and their ${files.length} inputs unchanged since the baseline: incremental run`
-        : `[mutation] ${name}: ${values.refresh ? '--refresh' : 'tests or their inputs changed since the baseline'}: full run`,
+        : `[mutation] ${name}: ${why} (${files.length} inputs): full run`,
     );
     if (values.status) continue;
     run('npx', ['stryker', 'run', scope.config, ...(fresh ? [] : ['--force'])]);

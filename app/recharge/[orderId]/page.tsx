@@ -9,7 +9,7 @@ import { getOrderResult } from '@/lib/orders/get-order-result';
 
 export const metadata: Metadata = { title: '充值结果 · 微信支付' };
 
-// Dynamic by nature (the visitor's cookie, a status that changes): read from the database on every
+// Dynamic by nature (the session, a status that changes): read from the database on every
 // request, so what it says is the settled truth rather than the polling cache.
 export default async function RechargeResultPage({ params }: PageProps<'/recharge/[orderId]'>) {
   const { orderId } = await params;
