@@ -60,7 +60,8 @@ async function main(): Promise<void> {
     }
     child = run(['start', '-p', String(appPort), '-H', '127.0.0.1'], env);
   }
-  console.log(`\nRecharge page: http://localhost:${appPort}  (Ctrl-C stops everything)\n`);
+  // The address sign-in works on: cookies and WeChat's redirect belong to APP_BASE_URL's host.
+  console.log(`\nRecharge page: ${env.APP_BASE_URL}  (Ctrl-C stops everything)\n`);
   child.on('exit', (code) => void stop(code ?? 0));
 }
 
