@@ -5,20 +5,21 @@ const nextConfig = {
   // pg and the Prisma runtime are Node libraries: load them from node_modules at run time
   // instead of bundling them into the server build.
   serverExternalPackages: ['pg', '@prisma/adapter-pg'],
-  // Every answer, API and static files included (pages get more from proxy.ts): never sniffed as
-  // something else, never framed, no referrer; API answers are never cached.
+  // Static files Next.js serves itself (proxy.ts gives pages theirs, the handlers API answers theirs).
   async headers() {
-    return [
-      {
-        source: '/:path*',
-        headers: [
-          { key: 'X-Content-Type-Options', value: 'nosniff' },
-          { key: 'Referrer-Policy', value: 'no-referrer' },
-          { key: 'X-Frame-Options', value: 'DENY' },
-        ],
-      },
-      { source: '/api/:path*', headers: [{ key: 'Cache-Control', value: 'no-store' }] },
+    const headers = [
+      { key: 'X-Content-Type-Options', value: 'nosniff' },
+      { key: 'Referrer-Policy', value: 'no-referrer' },
+      { key: 'X-Frame-Options', value: 'DENY' },
     ];
+    const sources = [
+      '/_next/static/:path*',
+      '/favicon.ico',
+      '/icon.svg',
+      '/apple-touch-icon.png',
+      '/robots.txt',
+    ];
+    return sources.map((source) => ({ source, headers }));
   },
 };
 

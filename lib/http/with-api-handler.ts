@@ -1,9 +1,11 @@
 import 'server-only';
 import type { NextRequest } from 'next/server';
+import { withApiHeaders } from './api-headers';
 import { handleApiError } from './handle-api-error';
 
 /**
- * Wraps a route handler so that every thrown error becomes one consistent JSON answer. The context
+ * Wraps a route handler so that every thrown error becomes one consistent JSON answer, and every
+ * answer carries the API's headers (api-headers.ts). The context
  * type is the handler's own: annotate it with Next's generated `RouteContext<'/api/…'>`.
  */
 export function withApiHandler<Context = unknown>(
@@ -11,9 +13,9 @@ export function withApiHandler<Context = unknown>(
 ): (request: NextRequest, context: Context) => Promise<Response> {
   return async (request, context) => {
     try {
-      return await handler(request, context);
+      return withApiHeaders(await handler(request, context));
     } catch (error) {
-      return handleApiError(error);
+      return withApiHeaders(handleApiError(error));
     }
   };
 }

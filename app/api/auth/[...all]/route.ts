@@ -1,7 +1,14 @@
 // /api/auth/* – Better Auth: WeChat sign-in (sign-in/social, callback/wechat), session, sign-out.
 import { getAuth } from '@/lib/auth/auth';
+import { withApiHeaders } from '@/lib/http/api-headers';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = (request: Request) => getAuth().handler(request);
-export const POST = (request: Request) => getAuth().handler(request);
+// Better Auth's answers may have immutable headers (redirects): copied into a new Response.
+async function handle(request: Request): Promise<Response> {
+  const answer = await getAuth().handler(request);
+  return withApiHeaders(new Response(answer.body, { status: answer.status, headers: answer.headers }));
+}
+
+export const GET = handle;
+export const POST = handle;
