@@ -13,7 +13,7 @@ export interface SandboxSignIn {
 }
 
 /** `Set-Cookie` headers → name/value pairs, later ones replacing earlier ones; deletions dropped. */
-function collectCookies(jar: Map<string, string>, response: Response): void {
+export function collectCookies(jar: Map<string, string>, response: Response): void {
   for (const header of response.headers.getSetCookie()) {
     const [pair = '', ...attributes] = header.split(';');
     const eq = pair.indexOf('=');
@@ -26,7 +26,7 @@ function collectCookies(jar: Map<string, string>, response: Response): void {
   }
 }
 
-function cookieHeaderOf(jar: Map<string, string>): string {
+export function cookieHeaderOf(jar: Map<string, string>): string {
   return [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
 }
 

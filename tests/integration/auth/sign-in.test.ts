@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getAuth } from '@/lib/auth/auth';
 import { verifySessionSnapshot } from '@/lib/auth/session-snapshot';
 import { getDb } from '@/lib/db';
-import { signInViaSandbox } from '../../../scripts/local/sandbox-sign-in';
+import { collectCookies, cookieHeaderOf, signInViaSandbox } from '../../../scripts/local/sandbox-sign-in';
 import { type AuthHarness, startAuthHarness } from '../../support/auth-harness';
 
 const TIMEOUT_MS = 800;
@@ -24,23 +24,11 @@ beforeEach(async () => {
 
 type Jar = Map<string, string>;
 
-function remember(jar: Jar, response: Response): void {
-  for (const header of response.headers.getSetCookie()) {
-    const [pair = ''] = header.split(';');
-    const eq = pair.indexOf('=');
-    const value = pair.slice(eq + 1);
-    if (value === '' || /max-age=0/i.test(header)) jar.delete(pair.slice(0, eq));
-    else jar.set(pair.slice(0, eq), value);
-  }
-}
-
-const cookieHeader = (jar: Jar) => [...jar].map(([n, v]) => `${n}=${v}`).join('; ');
-
 /** POST /api/auth/sign-in/social, as the sign-in page does: WeChat's QR page address and the state. */
 async function startSignIn(jar: Jar = new Map()) {
   const response = await fetch(`${harness.appUrl}/api/auth/sign-in/social`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', origin: harness.appUrl, cookie: cookieHeader(jar) },
+    headers: { 'content-type': 'application/json', origin: harness.appUrl, cookie: cookieHeaderOf(jar) },
     body: JSON.stringify({
       provider: 'wechat',
       callbackURL: '/sign-in/finish?next=%2F',
@@ -49,7 +37,7 @@ async function startSignIn(jar: Jar = new Map()) {
     }),
   });
   expect(response.status).toBe(200);
-  remember(jar, response);
+  collectCookies(jar, response);
   const url = new URL(((await response.json()) as { url: string }).url);
   return { jar, url, state: url.searchParams.get('state') ?? '' };
 }
@@ -58,10 +46,10 @@ async function startSignIn(jar: Jar = new Map()) {
 async function callback(params: Record<string, string>, jar: Jar) {
   const query = new URLSearchParams(params).toString();
   const response = await fetch(`${harness.appUrl}/api/auth/callback/wechat?${query}`, {
-    headers: { cookie: cookieHeader(jar) },
+    headers: { cookie: cookieHeaderOf(jar) },
     redirect: 'manual',
   });
-  remember(jar, response);
+  collectCookies(jar, response);
   return {
     status: response.status,
     location: new URL(response.headers.get('location') ?? '', harness.appUrl),
@@ -84,7 +72,7 @@ async function counts() {
 }
 
 async function sessionOf(jar: Jar) {
-  return getAuth().api.getSession({ headers: new Headers({ cookie: cookieHeader(jar) }) });
+  return getAuth().api.getSession({ headers: new Headers({ cookie: cookieHeaderOf(jar) }) });
 }
 
 /** A failed sign-in: back to our sign-in page with this error, no session cookie, nothing in the database. */
