@@ -38,6 +38,25 @@ const envSchema = z.object({
   /** Sign-ins a client address may start (and finish) per minute, per server instance. */
   SIGN_IN_RATE_LIMIT_PER_MINUTE: positiveInt.default(10),
 
+  /**
+   * How many reverse proxies in front of the app append to X-Forwarded-For. 0: the client address is
+   * the socket's peer and X-Forwarded-For is ignored (anyone can send one).
+   */
+  TRUSTED_PROXY_COUNT: z.coerce.number().int().min(0).max(10).default(0),
+  /** Orders one signed-in user may start per minute (sliding window, shared by every instance). */
+  ORDER_RATE_LIMIT_PER_USER_PER_MINUTE: positiveInt.default(10),
+  /** Orders one client address may start per minute (a family or an office shares one). */
+  ORDER_RATE_LIMIT_PER_IP_PER_MINUTE: positiveInt.default(30),
+  /** Status polls one client address may make per minute; one open page makes 30. */
+  STATUS_POLL_RATE_LIMIT_PER_IP_PER_MINUTE: positiveInt.default(600),
+  /**
+   * Calls to WeChat Pay's order API per second across all instances (token bucket in Redis); WeChat
+   * allows a merchant 600 per second.
+   */
+  WECHATPAY_CREATE_CALLS_PER_SECOND: positiveInt.default(300),
+  /** Queries and closes per second across all instances: their own bucket, so they never take creation's. */
+  WECHATPAY_BACKGROUND_CALLS_PER_SECOND: positiveInt.default(50),
+
   DATABASE_URL: z.url().default(LOCAL_DEFAULTS.databaseUrl),
   DATABASE_POOL_SIZE: positiveInt.default(10),
 

@@ -50,7 +50,12 @@ export async function createOrder(amountFen: number, idempotencyKey: string): Pr
   }
   // 409: the same attempt is still being processed (say, after a lost answer): retry it as it is.
   if (status === 409) return { kind: 'unknown', message: message ?? GENERIC_MESSAGE };
-  if (status === 429) return { kind: 'rejected', message: '操作过于频繁，请稍后再试' };
+  // Over a limit (429) or WeChat Pay busy (503 provider_busy): nothing was created; the server's
+  // message says when to try again.
+  if (status === 429) return { kind: 'rejected', message: message ?? '操作过于频繁，请稍后再试' };
+  if (status === 503 && error?.code === 'provider_busy') {
+    return { kind: 'rejected', message: message ?? '微信支付繁忙，请稍后再试' };
+  }
   if (status >= 400 && status < 500) return { kind: 'rejected', message: GENERIC_MESSAGE };
   return { kind: 'unknown', message: GENERIC_MESSAGE };
 }

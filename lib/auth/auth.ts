@@ -4,6 +4,7 @@ import { prismaAdapter } from 'better-auth/adapters/prisma';
 import { nextCookies } from 'better-auth/next-js';
 import { getDb } from '../db';
 import { getEnv } from '../env';
+import { CLIENT_ADDRESS_HEADER } from '../http/client-address';
 import { wechatLogin } from './wechat-login';
 
 // Sign-in (Better Auth): users, sessions in PostgreSQL, WeChat website login as the only way in.
@@ -45,7 +46,7 @@ function createAuth() {
     // Where Better Auth sends the browser when a sign-in fails (with ?error=…): our sign-in page.
     onAPIError: { errorURL: new URL('/sign-in', env.APP_BASE_URL).toString() },
     emailAndPassword: { enabled: false },
-    // Per client address and per server instance (in memory). Starting a sign-in costs a row of OAuth
+    // Per client address (see advanced.ipAddress) and per server instance (in memory). Starting a sign-in costs a row of OAuth
     // state; finishing one costs calls to WeChat. Better Auth's own default (3 per 10 s on /sign-in/*)
     // would stop a family behind one address; ours is per minute and configurable.
     rateLimit: {
@@ -75,6 +76,9 @@ function createAuth() {
       cookiePrefix: AUTH_COOKIE_PREFIX,
       useSecureCookies: env.APP_BASE_URL.startsWith('https:'),
       database: { generateId: 'uuid' },
+      // Set by our auth route from the socket or the trusted proxies (lib/http/client-address.ts),
+      // replacing any client value: Better Auth's default, X-Forwarded-For, is whatever a client writes.
+      ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] },
     },
     plugins: [
       wechatLogin({

@@ -12,6 +12,8 @@ const ERROR_STATUS = {
   unprocessable_entity: 422,
   rate_limited: 429,
   payment_provider_error: 502,
+  /** WeChat Pay's call budget is spent or WeChat asked us to slow down: nothing was created. */
+  provider_busy: 503,
   service_unavailable: 503,
   internal_error: 500,
 } as const;
@@ -21,12 +23,19 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly details?: unknown;
+  /** Sent as `Retry-After` (429, 503): when trying again can succeed. */
+  readonly retryAfterSeconds?: number;
 
-  constructor(code: ErrorCode, message: string, options: { details?: unknown; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { details?: unknown; cause?: unknown; retryAfterSeconds?: number } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
     this.details = options.details;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   get status(): number {

@@ -18,7 +18,9 @@ export function handleApiError(error: unknown): NextResponse<ErrorBody> {
     const body: ErrorBody = { error: { code: error.code, message: error.message } };
     if (error.details !== undefined) body.error.details = error.details;
     if (error.status >= 500) console.error(`[api] ${error.code}: ${error.message}`, error.cause ?? '');
-    return NextResponse.json(body, { status: error.status });
+    const headers =
+      error.retryAfterSeconds === undefined ? undefined : { 'Retry-After': String(error.retryAfterSeconds) };
+    return NextResponse.json(body, { status: error.status, headers });
   }
   console.error('[api] unhandled error', error);
   return NextResponse.json(

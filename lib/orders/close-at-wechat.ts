@@ -1,4 +1,5 @@
 import 'server-only';
+import { callWechatPay, WechatPayBusyError } from '../rate-limit/wechat-pay-budget';
 import { getWechatPayClient, isWechatPayError } from '../wechat-pay';
 import { applyWechatState } from './apply-wechat-state';
 import { endPendingOrder } from './end-order';
@@ -17,14 +18,20 @@ export async function closeAtWechat(
 ): Promise<CloseOutcome> {
   const client = getWechatPayClient();
   try {
-    await client.closeOrder(order.outTradeNo);
+    await callWechatPay('background', () => client.closeOrder(order.outTradeNo));
   } catch (error) {
     if (isWechatPayError(error) && error.code === 'ORDER_NOT_EXIST') return 'unknown_at_wechat';
+    // Nothing was sent (the budget is spent or WeChat asked us to slow down): a query couldn't be
+    // either. The order stays PENDING; the reconciler closes it later.
+    if (error instanceof WechatPayBusyError) return 'not_closed';
     console.warn(
       `[orders] WeChat did not close ${order.outTradeNo} (${isWechatPayError(error) ? error.code : String(error)}); querying it`,
     );
     try {
-      await applyWechatState(order, await client.queryOrder(order.outTradeNo));
+      await applyWechatState(
+        order,
+        await callWechatPay('background', () => client.queryOrder(order.outTradeNo)),
+      );
     } catch (queryError) {
       console.warn(`[orders] query of ${order.outTradeNo} failed too; it stays PENDING`, queryError);
     }

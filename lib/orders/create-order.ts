@@ -4,6 +4,12 @@ import { getEnv } from '../env';
 import { Prisma } from '../generated/prisma/client';
 import { AppError } from '../http/app-error';
 import { formatYuan } from '../money';
+import {
+  coolDownWechatPayLane,
+  isFrequencyLimited,
+  takeWechatPayBudget,
+  WechatPayBusyError,
+} from '../rate-limit/wechat-pay-budget';
 import type { CreatedOrder } from '../schemas/order';
 import { getWechatPayClient, isWechatPayError, type NativeOrderInput, WechatPayError } from '../wechat-pay';
 import { closePendingOrders } from './close-pending-orders';
@@ -34,6 +40,8 @@ export async function createRechargeOrder(input: CreateRechargeOrderInput): Prom
     if (existing) return replay(await settledAttempt(existing), input.amountFen);
   }
 
+  // The call to WeChat is paid for before the order exists: over budget, nothing is created.
+  await takeWechatPayBudget('create');
   const now = new Date();
   let order: OrderRow;
   try {
@@ -71,7 +79,7 @@ export async function createRechargeOrder(input: CreateRechargeOrderInput): Prom
     });
   } catch (error) {
     await endPendingOrder(order.id, 'FAILED', END_REASONS.createFailed);
-    throw providerError(error);
+    throw await providerError(error);
   }
   // Only a still-PENDING order gets its QR link: if it ended meanwhile, the link must not be shown.
   const stored = await db.paymentOrder.updateMany({
@@ -93,20 +101,30 @@ export function assertRechargeAmountAllowed(amountFen: number): void {
   }
 }
 
-/** WeChat asks for a retry with identical parameters on 429/5xx/timeouts: it then returns the same link. */
+/**
+ * WeChat asks for a retry with identical parameters on 5xx/timeouts: it then returns the same link
+ * (the retry is a call of its own, within the budget). A 429 is not retried at once: the lane cools
+ * down (providerError) and the payer is asked to try again shortly.
+ */
 async function requestCodeUrl(request: NativeOrderInput): Promise<string> {
   const client = getWechatPayClient();
   try {
     return (await client.createNativeOrder(request)).codeUrl;
   } catch (error) {
-    if (!isWechatPayError(error) || !error.retryable) throw error;
+    if (!isWechatPayError(error) || !error.retryable || isFrequencyLimited(error)) throw error;
     console.warn(`[orders] createNativeOrder ${request.outTradeNo}: ${error.code}, retrying once`);
+    await takeWechatPayBudget('create');
     return (await client.createNativeOrder(request)).codeUrl;
   }
 }
 
 /** The payer sees a fixed message and WeChat's error code (for support); details go to the log only. */
-function providerError(error: unknown): AppError {
+async function providerError(error: unknown): Promise<AppError> {
+  if (error instanceof WechatPayBusyError) return error;
+  if (isFrequencyLimited(error)) {
+    const cooldownMs = await coolDownWechatPayLane('create').catch(() => 1_000);
+    return new WechatPayBusyError(Math.ceil(cooldownMs / 1000));
+  }
   if (error instanceof WechatPayError) {
     console.error(`[orders] WeChat Pay refused the order: ${error.code} ${error.message}`);
     const message = error.retryable

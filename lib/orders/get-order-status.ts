@@ -11,16 +11,18 @@ export type ScheduleBackground = (task: () => Promise<void>) => void;
 /**
  * The polling path: the status as the cache has it (one Redis read; see readOrderStatus), shown to
  * its owner only. WeChat is never called here: an order still open after STATUS_QUERY_DELAY_MS
- * gets a query scheduled to run after the response is sent.
+ * gets a query scheduled to run after the response is sent. `admit` (the caller's rate limit) is
+ * checked in the same Redis round trip as the read.
  */
 export async function getOrderStatusForAccount(
   orderId: string,
   accountId: string | null,
   scheduleBackground: ScheduleBackground,
+  admit?: () => Promise<void>,
 ): Promise<OrderStatusView> {
   if (!accountId || !isUuid(orderId)) throw orderNotFound();
 
-  const entry = await readOrderStatus(orderId);
+  const entry = await readOrderStatus(orderId, { admit });
   // Someone else's order answers exactly like a missing one.
   if (!entry || entry.accountId !== accountId) throw orderNotFound();
 

@@ -50,9 +50,20 @@ function missingOrderKey(orderId: string): string {
 /**
  * The order's status: one Redis read, and the database only when Redis has lost the entry (then
  * written back). Null when no such order exists; that answer is itself remembered for a minute.
+ * `admit` (a rate limit) runs beside the read and, when it throws, nothing else happens.
  */
-export async function readOrderStatus(orderId: string): Promise<CachedOrderStatus | null> {
-  return (await readCachedOrderStatus(orderId)) ?? (await loadFromDatabase(orderId));
+export async function readOrderStatus(
+  orderId: string,
+  options: { admit?: () => Promise<void> } = {},
+): Promise<CachedOrderStatus | null> {
+  const cached = readCachedOrderStatus(orderId);
+  if (options.admit) {
+    // Both Redis commands leave in the same turn and share one round trip (lib/redis-transport.ts);
+    // a refusal wins, before the database is ever asked.
+    const [, entry] = await Promise.all([options.admit(), cached]);
+    return entry ?? (await loadFromDatabase(orderId));
+  }
+  return (await cached) ?? (await loadFromDatabase(orderId));
 }
 
 /**

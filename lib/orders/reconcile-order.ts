@@ -1,5 +1,6 @@
 import 'server-only';
 import { getDb } from '../db';
+import { callWechatPay } from '../rate-limit/wechat-pay-budget';
 import { getRedis } from '../redis';
 import { getWechatPayClient, isWechatPayError } from '../wechat-pay';
 import { applyWechatState } from './apply-wechat-state';
@@ -42,7 +43,9 @@ export async function reconcileOrderNow(orderId: string, now: Date = new Date())
   }
   const expired = now.getTime() > order.expiresAt.getTime();
   try {
-    const transaction = await getWechatPayClient().queryOrder(order.outTradeNo);
+    const transaction = await callWechatPay('background', () =>
+      getWechatPayClient().queryOrder(order.outTradeNo),
+    );
     await applyWechatState(order, transaction);
     if (transaction.status === 'PENDING' && expired) await closeAtWechat(order, END_REASONS.expired);
   } catch (error) {

@@ -1,5 +1,6 @@
 import 'server-only';
 import { getDb } from '../db';
+import { WechatPayBusyError } from '../rate-limit/wechat-pay-budget';
 import { getRedis } from '../redis';
 import { reconcileOrderIfUnlocked } from './reconcile-order';
 
@@ -42,6 +43,12 @@ export async function reconcileStaleOrders(options: {
       await reconcileOrderIfUnlocked(id, now);
     } catch (error) {
       failed++;
+      // WeChat's budget for background work is spent (or WeChat asked us to slow down): the rest
+      // waits for the next sweep rather than each failing in turn.
+      if (error instanceof WechatPayBusyError) {
+        console.warn(`[reconciler] ${error.message}; the sweep stops here`);
+        break;
+      }
       console.warn(`[reconciler] order ${id}:`, error instanceof Error ? error.message : error);
     }
   }

@@ -2,10 +2,12 @@
 import { NextResponse } from 'next/server';
 import { ensureWallet } from '@/lib/accounts/wallet';
 import { requireApiUser } from '@/lib/auth/session';
+import { requestClientAddress } from '@/lib/http/client-address';
 import { ORDER_BODY_LIMIT_BYTES, readJsonWithLimit } from '@/lib/http/read-body';
 import { assertSameOriginJson } from '@/lib/http/same-origin';
 import { withApiHandler } from '@/lib/http/with-api-handler';
 import { assertRechargeAmountAllowed, createRechargeOrder } from '@/lib/orders/create-order';
+import { enforceRequestLimit } from '@/lib/rate-limit/request-limits';
 import { createOrderInputSchema, idempotencyHeaderSchema } from '@/lib/schemas/order';
 
 export const dynamic = 'force-dynamic';
@@ -14,6 +16,11 @@ export const POST = withApiHandler(async (request) => {
   // Before anything else (the session lookup may renew a cookie): a cross-site request changes nothing.
   assertSameOriginJson(request);
   const user = await requireApiUser();
+  // Every attempt counts, valid or not; both limits in one Redis round trip.
+  await Promise.all([
+    enforceRequestLimit('order-per-user', user.id),
+    enforceRequestLimit('order-per-address', requestClientAddress(request)),
+  ]);
   // An unreadable body parses as null, which the schema answers with a 422 on the body itself.
   const body = await readJsonWithLimit(request, ORDER_BODY_LIMIT_BYTES);
   const { amountFen } = createOrderInputSchema.parse(body);

@@ -1,0 +1,69 @@
+import 'server-only';
+import { Ratelimit } from '@upstash/ratelimit';
+import { type Env, getEnv } from '../env';
+import { AppError } from '../http/app-error';
+import { getRedis } from '../redis';
+
+// Limits on what anyone may ask of us, shared by every instance through Redis (@upstash/ratelimit,
+// sliding windows of a minute). Set where a real payer never meets them: one person starting ten
+// payments a minute, an address starting thirty, a page polling thirty times a minute against six
+// hundred per address. An identifier over its limit is also remembered in this process until its
+// window resets (the limiter's ephemeral cache), so a flood is refused without asking Redis.
+
+export type RequestLimit = 'order-per-user' | 'order-per-address' | 'poll-per-address';
+
+/** Requests whose address couldn't be told share one bucket (the limit still holds for all of them). */
+const UNKNOWN_ADDRESS = 'unknown';
+
+const MESSAGES: Record<RequestLimit, (seconds: number) => string> = {
+  'order-per-user': (seconds) => `下单过于频繁，请 ${seconds} 秒后再试`,
+  'order-per-address': (seconds) => `当前网络下单过于频繁，请 ${seconds} 秒后再试`,
+  'poll-per-address': (seconds) => `查询过于频繁，请 ${seconds} 秒后再试`,
+};
+
+function perMinute(env: Env, limit: RequestLimit): number {
+  switch (limit) {
+    case 'order-per-user':
+      return env.ORDER_RATE_LIMIT_PER_USER_PER_MINUTE;
+    case 'order-per-address':
+      return env.ORDER_RATE_LIMIT_PER_IP_PER_MINUTE;
+    case 'poll-per-address':
+      return env.STATUS_POLL_RATE_LIMIT_PER_IP_PER_MINUTE;
+  }
+}
+
+const globalForLimits = globalThis as typeof globalThis & {
+  __requestLimiters?: { env: Env; limiters: Map<RequestLimit, Ratelimit> };
+};
+
+function limiterFor(limit: RequestLimit): Ratelimit {
+  const env = getEnv();
+  // Rebuilt when the configuration object changes (tests reset it between cases).
+  if (globalForLimits.__requestLimiters?.env !== env)
+    globalForLimits.__requestLimiters = { env, limiters: new Map() };
+  const { limiters } = globalForLimits.__requestLimiters;
+  let limiter = limiters.get(limit);
+  if (!limiter) {
+    limiter = new Ratelimit({
+      redis: getRedis(),
+      limiter: Ratelimit.slidingWindow(perMinute(env, limit), '1 m'),
+      prefix: `ratelimit:${limit}`,
+      // Redis slower than this lets the request through: a limit is not worth an outage.
+      timeout: 1_000,
+    });
+    limiters.set(limit, limiter);
+  }
+  return limiter;
+}
+
+/**
+ * Counts one request against the limit; throws a 429 AppError (with Retry-After and a message
+ * the page shows as it is) when it is over. The Redis command is sent at once, so that a caller
+ * issuing its own command in the same turn shares the round trip (lib/redis-transport.ts).
+ */
+export async function enforceRequestLimit(limit: RequestLimit, identifier: string | null): Promise<void> {
+  const { success, reset } = await limiterFor(limit).limit(identifier ?? UNKNOWN_ADDRESS);
+  if (success) return;
+  const retryAfterSeconds = Math.max(1, Math.ceil((reset - Date.now()) / 1000));
+  throw new AppError('rate_limited', MESSAGES[limit](retryAfterSeconds), { retryAfterSeconds });
+}

@@ -1,0 +1,113 @@
+import 'server-only';
+import { Ratelimit } from '@upstash/ratelimit';
+import { type Env, getEnv } from '../env';
+import { AppError } from '../http/app-error';
+import { getRedis } from '../redis';
+import { isWechatPayError } from '../wechat-pay';
+
+// One budget for every call this deployment makes to WeChat Pay, shared by all instances through
+// Redis: a token bucket per lane (@upstash/ratelimit). WeChat allows a merchant 600 order
+// placements a second; creation gets its own lane (WECHATPAY_CREATE_CALLS_PER_SECOND, 300 by
+// default) and queries and closes, the background work of polls and the reconciler, another
+// (WECHATPAY_BACKGROUND_CALLS_PER_SECOND): background work can spend all of its lane and still never
+// take a token from a payer starting a payment.
+//
+// When WeChat answers 429 FREQUENCY_LIMITED anyway (other systems share the merchant's quota), the
+// lane cools down for everyone: 1 s, then doubling with each further 429 within five minutes, up to
+// a minute. Calls in a cooling or empty lane are not made: creation answers 503 with Retry-After,
+// background work waits for its next turn.
+
+export type WechatPayLane = 'create' | 'background';
+
+const STRIKE_MEMORY_SECONDS = 300;
+const FIRST_COOLDOWN_MS = 1_000;
+const MAX_COOLDOWN_MS = 60_000;
+
+/** Nothing was sent to WeChat: its budget is spent, or it asked us to slow down. */
+export class WechatPayBusyError extends AppError {
+  constructor(retryAfterSeconds: number) {
+    super('provider_busy', `微信支付繁忙，请 ${retryAfterSeconds} 秒后再试`, { retryAfterSeconds });
+    this.name = 'WechatPayBusyError';
+  }
+}
+
+function callsPerSecond(env: Env, lane: WechatPayLane): number {
+  return lane === 'create'
+    ? env.WECHATPAY_CREATE_CALLS_PER_SECOND
+    : env.WECHATPAY_BACKGROUND_CALLS_PER_SECOND;
+}
+
+const globalForBudget = globalThis as typeof globalThis & {
+  __wechatPayBudget?: { env: Env; buckets: Map<WechatPayLane, Ratelimit> };
+};
+
+function bucketFor(lane: WechatPayLane): Ratelimit {
+  const env = getEnv();
+  if (globalForBudget.__wechatPayBudget?.env !== env)
+    globalForBudget.__wechatPayBudget = { env, buckets: new Map() };
+  const { buckets } = globalForBudget.__wechatPayBudget;
+  let bucket = buckets.get(lane);
+  if (!bucket) {
+    const rate = callsPerSecond(env, lane);
+    bucket = new Ratelimit({
+      redis: getRedis(),
+      limiter: Ratelimit.tokenBucket(rate, '1 s', rate),
+      prefix: 'wechatpay-budget',
+      // Exact counts: a lane refills within a second, so remembering refusals locally gains nothing.
+      ephemeralCache: false,
+      timeout: 1_000,
+    });
+    buckets.set(lane, bucket);
+  }
+  return bucket;
+}
+
+function cooldownKey(lane: WechatPayLane): string {
+  return `wechatpay-budget:cooldown:${lane}`;
+}
+
+function strikesKey(lane: WechatPayLane): string {
+  return `wechatpay-budget:strikes:${lane}`;
+}
+
+/** Takes one call from the lane; throws WechatPayBusyError (nothing to send) when it has none. */
+export async function takeWechatPayBudget(lane: WechatPayLane): Promise<void> {
+  // Both commands leave in the same turn: one Redis round trip.
+  const [grant, cooldownMs] = await Promise.all([
+    bucketFor(lane).limit(lane),
+    getRedis().pttl(cooldownKey(lane)),
+  ]);
+  if (cooldownMs > 0) throw new WechatPayBusyError(Math.ceil(cooldownMs / 1000));
+  if (!grant.success) throw new WechatPayBusyError(Math.max(1, Math.ceil((grant.reset - Date.now()) / 1000)));
+}
+
+/** WeChat answered 429: the lane cools down for every instance. Answers the cooldown in ms. */
+export async function coolDownWechatPayLane(lane: WechatPayLane): Promise<number> {
+  const redis = getRedis();
+  const [strikes] = await Promise.all([
+    redis.incr(strikesKey(lane)),
+    redis.expire(strikesKey(lane), STRIKE_MEMORY_SECONDS),
+  ]);
+  const cooldownMs = Math.min(FIRST_COOLDOWN_MS * 2 ** Math.max(0, strikes - 1), MAX_COOLDOWN_MS);
+  await redis.set(cooldownKey(lane), strikes, { px: cooldownMs });
+  console.warn(`[wechat-pay] 429 FREQUENCY_LIMITED on the ${lane} lane: pausing it for ${cooldownMs} ms`);
+  return cooldownMs;
+}
+
+/** A call to WeChat within the lane's budget; a 429 answer cools the lane down (and is rethrown). */
+export async function callWechatPay<T>(lane: WechatPayLane, call: () => Promise<T>): Promise<T> {
+  await takeWechatPayBudget(lane);
+  try {
+    return await call();
+  } catch (error) {
+    if (isFrequencyLimited(error))
+      await coolDownWechatPayLane(lane).catch((redisError: unknown) =>
+        console.warn(`[wechat-pay] could not record the ${lane} lane's cooldown`, redisError),
+      );
+    throw error;
+  }
+}
+
+export function isFrequencyLimited(error: unknown): boolean {
+  return isWechatPayError(error) && error.httpStatus === 429;
+}
