@@ -35,14 +35,17 @@ export function clientIp(headers: Headers, trustedProxyCount: number): string | 
   return ipaddr.process(candidate).toString();
 }
 
-/**
- * The request's client as a rate-limit key, with the deployment's TRUSTED_PROXY_COUNT: an IPv4
- * address, or an IPv6 /64 (one subscriber usually holds a whole /64 and could otherwise step
- * through it). Null when the address can't be told: callers share one bucket for those.
- */
+/** The request's client as a rate-limit key (addressKey), with the deployment's TRUSTED_PROXY_COUNT. */
 export function requestClientAddress(request: Request): string | null {
   const ip = clientIp(request.headers, getEnv().TRUSTED_PROXY_COUNT);
-  if (ip === null) return null;
+  return ip === null ? null : addressKey(ip);
+}
+
+/**
+ * An address as a rate-limit key: IPv4 as it is, IPv6 as its /64 (one subscriber usually holds a
+ * whole /64 and could otherwise step through it). Callers share one bucket when there is none.
+ */
+export function addressKey(ip: string): string {
   const address = ipaddr.parse(ip);
   if (address.kind() === 'ipv4') return ip;
   return `${ipaddr.IPv6.networkAddressFromCIDR(`${ip}/64`).toString()}/64`;

@@ -18,7 +18,7 @@ export async function closeAtWechat(
 ): Promise<CloseOutcome> {
   const client = getWechatPayClient();
   try {
-    await callWechatPay('background', () => client.closeOrder(order.outTradeNo));
+    await callWechatPay('background', () => client.closeOrder(order.outTradeNo), { coolDownOn429: false });
   } catch (error) {
     if (isWechatPayError(error) && error.code === 'ORDER_NOT_EXIST') return 'unknown_at_wechat';
     // Nothing was sent (the budget is spent or WeChat asked us to slow down): a query couldn't be

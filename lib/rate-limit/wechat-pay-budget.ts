@@ -94,13 +94,21 @@ export async function coolDownWechatPayLane(lane: WechatPayLane): Promise<number
   return cooldownMs;
 }
 
-/** A call to WeChat within the lane's budget; a 429 answer cools the lane down (and is rethrown). */
-export async function callWechatPay<T>(lane: WechatPayLane, call: () => Promise<T>): Promise<T> {
+/**
+ * A call to WeChat within the lane's budget; a 429 answer cools the lane down (and is rethrown).
+ * Not for closes (`coolDownOn429: false`): WeChat answers a close with 429 while that order's payer
+ * is entering the password, which says nothing about our rate.
+ */
+export async function callWechatPay<T>(
+  lane: WechatPayLane,
+  call: () => Promise<T>,
+  { coolDownOn429 = true }: { coolDownOn429?: boolean } = {},
+): Promise<T> {
   await takeWechatPayBudget(lane);
   try {
     return await call();
   } catch (error) {
-    if (isFrequencyLimited(error))
+    if (coolDownOn429 && isFrequencyLimited(error))
       await coolDownWechatPayLane(lane).catch((redisError: unknown) =>
         console.warn(`[wechat-pay] could not record the ${lane} lane's cooldown`, redisError),
       );

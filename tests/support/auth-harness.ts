@@ -7,6 +7,7 @@ import { type RunningSandbox, startSandbox } from '@recharge/wechatpay-sandbox/s
 import { toNodeHandler } from 'better-auth/node';
 import { getAuth, resetAuthForTests } from '@/lib/auth/auth';
 import { resetEnvForTests } from '@/lib/env';
+import { PEER_ADDRESS_HEADER, withClientAddressHeader } from '@/lib/http/client-address';
 
 export interface AuthHarness {
   appUrl: string;
@@ -40,8 +41,10 @@ export async function startAuthHarness(
       },
     ],
   });
-  const handle = toNodeHandler((request: Request) => getAuth().handler(request));
+  const handle = toNodeHandler((request: Request) => getAuth().handler(withClientAddressHeader(request)));
   const server = createServer((req, res) => {
+    // What our patch to Next's server does for the route: the socket's peer, never a client's word.
+    req.headers[PEER_ADDRESS_HEADER] = req.socket.remoteAddress ?? '';
     handle(req, res).catch((error: unknown) => {
       res.statusCode = 500;
       res.end(String(error));
