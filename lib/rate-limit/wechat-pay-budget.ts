@@ -6,7 +6,7 @@ import { getRedis } from '../redis';
 import { isWechatPayError } from '../wechat-pay';
 
 // One budget for every call this deployment makes to WeChat Pay, shared by all instances through
-// Redis: a token bucket per lane (@upstash/ratelimit). WeChat allows a merchant 600 order
+// Redis: a token bucket per merchant id (WeChat counts per 商户号) and lane (@upstash/ratelimit). WeChat allows a merchant 600 order
 // placements a second; creation gets its own lane (WECHATPAY_CREATE_CALLS_PER_SECOND, 300 by
 // default) and queries and closes, the background work of polls and the reconciler, another
 // (WECHATPAY_BACKGROUND_CALLS_PER_SECOND): background work can spend all of its lane and still never
@@ -62,19 +62,24 @@ function bucketFor(lane: WechatPayLane): Ratelimit {
   return bucket;
 }
 
+/** The merchant's lane: `<mchid>:<lane>`. */
+function laneId(lane: WechatPayLane): string {
+  return `${getEnv().WECHATPAY_MCHID}:${lane}`;
+}
+
 function cooldownKey(lane: WechatPayLane): string {
-  return `wechatpay-budget:cooldown:${lane}`;
+  return `wechatpay-budget:cooldown:${laneId(lane)}`;
 }
 
 function strikesKey(lane: WechatPayLane): string {
-  return `wechatpay-budget:strikes:${lane}`;
+  return `wechatpay-budget:strikes:${laneId(lane)}`;
 }
 
 /** Takes one call from the lane; throws WechatPayBusyError (nothing to send) when it has none. */
 export async function takeWechatPayBudget(lane: WechatPayLane): Promise<void> {
   // Both commands leave in the same turn: one Redis round trip.
   const [grant, cooldownMs] = await Promise.all([
-    bucketFor(lane).limit(lane),
+    bucketFor(lane).limit(laneId(lane)),
     getRedis().pttl(cooldownKey(lane)),
   ]);
   if (cooldownMs > 0) throw new WechatPayBusyError(Math.ceil(cooldownMs / 1000));
