@@ -68,8 +68,11 @@ export default defineConfig({
       EMBEDDED_POSTGRES_PORT: String(APP_PORT + 51_000),
       UPSTASH_LOCAL_PORT: String(APP_PORT + 5_000),
       PAGE_TIMEOUT_MS: String(PAGE_TIMEOUT_MS),
-      // Every story signs a new user in from this one address.
+      // Every story signs a new user in, and pays, from this one address (the per-user limits stay
+      // as shipped: each story is a new user; e2e/rate-limit.spec.ts meets one).
       SIGN_IN_RATE_LIMIT_PER_MINUTE: '10000',
+      ORDER_RATE_LIMIT_PER_IP_PER_MINUTE: '10000',
+      STATUS_POLL_RATE_LIMIT_PER_IP_PER_MINUTE: '100000',
     },
   },
 });

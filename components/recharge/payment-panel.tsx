@@ -3,7 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import useSWR from 'swr';
-import { fetchOrderStatus, OrderNotFoundError } from '@/lib/api-client/order-status';
+import { fetchOrderStatus, OrderNotFoundError, pollTroubleMessage } from '@/lib/api-client/order-status';
 import { rechargeResultPath } from '@/lib/api-client/paths';
 import {
   type CreatedOrder,
@@ -94,7 +94,7 @@ export function PaymentPanel({ order, pollIntervalMs, pageTimeoutMs, onRestart }
       remainingMs={remainingMs}
       pageTimeoutMs={pageTimeoutMs}
       finalStatus={finalStatus}
-      connectionTrouble={Boolean(error)}
+      pollTrouble={error ? pollTroubleMessage(error) : null}
       onCancel={onRestart}
     />
   );

@@ -10,7 +10,8 @@ type PaymentQrProps = {
   remainingMs: number;
   pageTimeoutMs: number;
   finalStatus: OrderStatus | null;
-  connectionTrouble: boolean;
+  /** Why the last poll failed, as the payer should read it (null when it didn't). */
+  pollTrouble: string | null;
   onCancel: () => void;
 };
 
@@ -26,7 +27,7 @@ export function PaymentQr({
   remainingMs,
   pageTimeoutMs,
   finalStatus,
-  connectionTrouble,
+  pollTrouble,
   onCancel,
 }: PaymentQrProps) {
   const seconds = Math.ceil(remainingMs / 1000);
@@ -73,9 +74,9 @@ export function PaymentQr({
         </div>
       )}
 
-      {connectionTrouble && !finalStatus && (
+      {pollTrouble && !finalStatus && (
         <p role="status" className="note">
-          网络不稳定，正在重试查询支付结果…
+          {pollTrouble}
         </p>
       )}
 

@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
 import { OrderDetails } from '@/components/order-details';
-import { fetchOrderStatus, OrderNotFoundError } from '@/lib/api-client/order-status';
+import { fetchOrderStatus, OrderNotFoundError, PollingLimitedError } from '@/lib/api-client/order-status';
 import { type CreatedOrder, isFinalStatus } from '@/lib/schemas/order';
 import styles from './payment-panel.module.css';
 
@@ -33,6 +33,8 @@ export function PaymentTimeoutView({
 }: PaymentTimeoutViewProps) {
   const router = useRouter();
   const [recheck, setRecheck] = useState<RecheckState>('idle');
+  // The server's own words when it refused the check as too frequent (429).
+  const [limitedMessage, setLimitedMessage] = useState<string | null>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
 
   // The QR code just disappeared from under the payer's eyes: tell assistive tech where they are now.
@@ -44,6 +46,7 @@ export function PaymentTimeoutView({
   // the answer to the query it triggers: read a few times, at the polling pace.
   async function checkAgain() {
     setRecheck('checking');
+    setLimitedMessage(null);
     try {
       for (let attempt = 0; attempt < RECHECK_ATTEMPTS; attempt++) {
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
@@ -55,11 +58,12 @@ export function PaymentTimeoutView({
       }
       setRecheck('still-pending');
     } catch (error) {
+      if (error instanceof PollingLimitedError) setLimitedMessage(error.message);
       setRecheck(error instanceof OrderNotFoundError ? 'still-pending' : 'failed');
     }
   }
 
-  const message = RECHECK_MESSAGE[recheck];
+  const message = (recheck === 'failed' && limitedMessage) || RECHECK_MESSAGE[recheck];
 
   return (
     <section className={`card ${styles.panel}`} data-testid="timeout-view" aria-labelledby="timeout-title">

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { addressKey, clientIp, PEER_ADDRESS_HEADER } from '@/lib/http/client-address';
 
-const headers = (values: Record<string, string>) => new Headers(values);
+const headers = (values: Record<string, string | undefined>) =>
+  new Headers(Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined));
 
 describe('clientIp', () => {
   it.each([
