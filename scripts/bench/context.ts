@@ -2,6 +2,7 @@
 // bridge and the WeChat Pay sandbox (lib/services.ts), the build and two `next start` servers
 // (lib/next-server.ts), the transaction counter, CPU meters and one open order to poll.
 import type IORedis from 'ioredis';
+import type { BridgeTraffic } from '../upstash-local/bridge';
 import { createOrder, type Order, signIn } from './lib/app-api';
 import { onCleanup, startWatchdog } from './lib/cleanup';
 import { type CpuMeter, localRedisPid, ownCpuMeter, processCpuMeter } from './lib/cpu';
@@ -22,6 +23,8 @@ export interface BenchContext {
   env: Record<string, string>;
   /** An open order on the load server, created before any scenario: what a waiting page polls. */
   order: Order;
+  /** Requests and commands that reached the Upstash REST bridge so far. */
+  redisTraffic: () => BridgeTraffic;
 }
 
 /** Starts everything; onCleanup (lib/cleanup.ts) stops it at the end, on error and on Ctrl-C. */
@@ -39,5 +42,8 @@ export async function prepareContext(): Promise<BenchContext> {
     processCpuMeter('redis-server', localRedisPid(await redis.info('server'))),
   ];
   const order = await createOrder(servers.load.url, await signIn(servers.load.url, sandboxUrl));
-  return { servers, sandboxUrl, counter, meters, redis, env: stack.env, order };
+  const { redisTraffic } = stack;
+  if (!redisTraffic)
+    throw new Error('the bench needs the local Upstash bridge (UPSTASH_REDIS_REST_URL is cleared)');
+  return { servers, sandboxUrl, counter, meters, redis, env: stack.env, order, redisTraffic };
 }

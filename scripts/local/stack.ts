@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { startSandbox } from '@recharge/wechatpay-sandbox/server';
 import { LOCAL_DEFAULTS } from '../../lib/local-defaults';
 import { applyMigrations } from '../db/apply-migrations';
-import { startUpstashBridge } from '../upstash-local/bridge';
+import { type BridgeTraffic, startUpstashBridge } from '../upstash-local/bridge';
 import { startEmbeddedPostgres } from './embedded-postgres';
 
 export interface LocalStackOptions {
@@ -27,6 +27,8 @@ export interface LocalStackOptions {
 export interface LocalStack {
   env: Record<string, string>;
   sandboxUrl?: string;
+  /** The local Upstash bridge's traffic so far, when this stack started one. */
+  redisTraffic?: () => BridgeTraffic;
   close(): Promise<void>;
 }
 
@@ -63,6 +65,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const { applied } = await applyMigrations(env.DATABASE_URL, { log });
     log(`database: ${applied.length} migration(s) applied`);
 
+    let redisTraffic: (() => BridgeTraffic) | undefined;
     if (!env.UPSTASH_REDIS_REST_URL) {
       const bridge = await startUpstashBridge({
         port: options.upstashPort ?? LOCAL_DEFAULTS.upstashPort,
@@ -71,6 +74,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         log,
       });
       closers.push(bridge.close);
+      redisTraffic = bridge.traffic;
       env.UPSTASH_REDIS_REST_URL = bridge.url;
       env.UPSTASH_REDIS_REST_TOKEN = bridge.token;
       log(`redis: local Upstash REST bridge at ${bridge.url} (${bridge.backend})`);
@@ -107,7 +111,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       log(`wechat pay: ${env.WECHATPAY_BASE_URL ?? 'https://api.mch.weixin.qq.com'}`);
     }
 
-    return { env, sandboxUrl, close: closeAll };
+    return { env, sandboxUrl, redisTraffic, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

@@ -27,7 +27,14 @@ export interface UpstashBridge {
   backend: BackendKind;
   /** Where the data lives, for logs: redis:// URL (password masked) or the in-process emulation. */
   target: string;
+  /** What reached it so far: HTTP requests (round trips) and the Redis commands they carried. */
+  traffic(): BridgeTraffic;
   close(): Promise<void>;
+}
+
+export interface BridgeTraffic {
+  requests: number;
+  commands: number;
 }
 
 export interface StartUpstashBridgeOptions {
@@ -53,10 +60,12 @@ export async function startUpstashBridge(opts: StartUpstashBridgeOptions = {}): 
   if (token === '') throw new Error('upstash-local: the token must not be empty');
   const log = opts.log ?? console.warn;
   const backend = await openBackend({ backend: opts.backend, redisUrl: opts.redisUrl, log });
-  const routes = createRoutes(backend);
+  const traffic: BridgeTraffic = { requests: 0, commands: 0 };
+  const routes = createRoutes(backend, traffic);
   const tokenDigest = digest(token);
 
   const server = http.createServer((req, res) => {
+    traffic.requests++;
     answer(req, routes, tokenDigest).then(
       ({ status, payload }) => sendJson(res, status, payload),
       (error: unknown) => {
@@ -77,6 +86,7 @@ export async function startUpstashBridge(opts: StartUpstashBridgeOptions = {}): 
     token,
     backend: backend.kind,
     target: backend.target,
+    traffic: () => ({ ...traffic }),
     close() {
       closing ??= closeServer(server).then(() => backend.close());
       return closing;
@@ -84,7 +94,7 @@ export async function startUpstashBridge(opts: StartUpstashBridgeOptions = {}): 
   };
 }
 
-function createRoutes(backend: RedisBackend): Map<string, Handler> {
+function createRoutes(backend: RedisBackend, traffic: BridgeTraffic): Map<string, Handler> {
   const rewrite = createShebangRewriter();
   const settle = (command: string[]): Promise<CommandOutcome> =>
     backend.run(rewrite(command)).then(
@@ -94,21 +104,26 @@ function createRoutes(backend: RedisBackend): Map<string, Handler> {
   return new Map<string, Handler>([
     [
       '/',
-      async (body, base64) => ({
-        result: encodeReply(await backend.run(rewrite(parseCommand(body))), base64),
-      }),
+      async (body, base64) => {
+        traffic.commands++;
+        return { result: encodeReply(await backend.run(rewrite(parseCommand(body))), base64) };
+      },
     ],
     [
       '/pipeline',
       async (body, base64) => {
-        const outcomes = await Promise.all(parseCommandBatch(body).map(settle));
+        const batch = parseCommandBatch(body);
+        traffic.commands += batch.length;
+        const outcomes = await Promise.all(batch.map(settle));
         return outcomes.map((outcome) => encodeOutcome(outcome, base64));
       },
     ],
     [
       '/multi-exec',
       async (body, base64) => {
-        const outcomes = await backend.runTransaction(parseCommandBatch(body).map(rewrite));
+        const batch = parseCommandBatch(body);
+        traffic.commands += batch.length;
+        const outcomes = await backend.runTransaction(batch.map(rewrite));
         return outcomes.map((outcome) => encodeOutcome(outcome, base64));
       },
     ],

@@ -32,7 +32,7 @@ export const statusVsFloor: Scenario = {
 };
 
 async function measureStatusVsFloor(context: BenchContext): Promise<ScenarioResult> {
-  const { servers, order, sandboxUrl, counter, meters } = context;
+  const { servers, order, sandboxUrl, counter, meters, redisTraffic } = context;
   const floorTarget = { url: `${servers.load.url}/api/live`, headers: undefined };
   const statusTarget = { url: buildStatusUrl(servers.load.url, order), headers: { cookie: order.cookie } };
   await expectFloor(floorTarget.url);
@@ -62,12 +62,15 @@ async function measureStatusVsFloor(context: BenchContext): Promise<ScenarioResu
   const windowStart = await counter.now();
   const floor = newRoute('GET /api/live (floor)');
   const status = newRoute('GET /api/orders/{id}/status');
+  // What the status runs sent to Redis: round trips (REST requests) and commands.
+  const statusRedis = { requests: 0, commands: 0 };
   for (let round = 1; round <= ROUNDS; round++) {
     for (const [route, label, target] of [
       [floor, 'floor', floorTarget],
       [status, 'status', statusTarget],
     ] as const) {
       const before = snapshot(meters);
+      const redisBefore = redisTraffic();
       const run = await runLoad({
         label: `${label} ${round}`,
         ...target,
@@ -75,6 +78,11 @@ async function measureStatusVsFloor(context: BenchContext): Promise<ScenarioResu
         connections: CONNECTIONS,
       });
       const cpu = cpuSpent(before, snapshot(meters));
+      if (route === status) {
+        const redisAfter = redisTraffic();
+        statusRedis.requests += redisAfter.requests - redisBefore.requests;
+        statusRedis.commands += redisAfter.commands - redisBefore.commands;
+      }
       route.runs.push(run);
       route.cpuSpans.push(cpu);
       const serverMs = cpu['next-server'];
@@ -93,6 +101,13 @@ async function measureStatusVsFloor(context: BenchContext): Promise<ScenarioResu
     failures.push(`load: ${dbTransactions} database transactions while polling (expected 0)`);
   if (countCalls(wechat) !== 0)
     failures.push(`load: WeChat Pay calls while polling: ${JSON.stringify(wechat)}`);
+  const polls = statusResult.summary.requests;
+  const roundTripsPerPoll = statusRedis.requests / polls;
+  const commandsPerPoll = statusRedis.commands / polls;
+  // Concurrent polls may share a request (lib/redis-transport.ts batches a turn's commands), so a
+  // poll costs at most one round trip, and two commands: the limiter's script and the status read.
+  if (roundTripsPerPoll > 1.01)
+    failures.push(`load: ${roundTripsPerPoll.toFixed(2)} Redis round trips per poll (expected at most 1)`);
   for (const { summary: s } of [floorResult, statusResult]) {
     if (s.errors + s.non2xx > 0) failures.push(`load: ${s.label}: ${s.errors} errors, ${s.non2xx} non-2xx`);
   }
@@ -105,6 +120,9 @@ async function measureStatusVsFloor(context: BenchContext): Promise<ScenarioResu
       `${dbTransactions}; app connections opened / querying in the window: ` +
       `${activity.opened} / ${activity.queried}`,
     `- WeChat Pay calls (sandbox /sandbox/stats): ${formatCalls(wechat)}`,
+    `- Redis (requests and commands reaching the Upstash REST bridge during the status runs): ` +
+      `${roundTripsPerPoll.toFixed(2)} round trips and ${commandsPerPoll.toFixed(2)} commands per poll ` +
+      `(rate limit script + status read; concurrent polls share round trips)`,
   ];
   return { report, failures };
 }
