@@ -5,6 +5,7 @@ import { nextCookies } from 'better-auth/next-js';
 import { getDb } from '../db';
 import { getEnv } from '../env';
 import { CLIENT_ADDRESS_HEADER } from '../http/client-address';
+import { consumeAuthRateLimit } from '../rate-limit/request-limits';
 import { wechatLogin } from './wechat-login';
 
 // Sign-in (Better Auth): users, sessions in PostgreSQL, WeChat website login as the only way in.
@@ -46,11 +47,12 @@ function createAuth() {
     // Where Better Auth sends the browser when a sign-in fails (with ?error=…): our sign-in page.
     onAPIError: { errorURL: new URL('/sign-in', env.APP_BASE_URL).toString() },
     emailAndPassword: { enabled: false },
-    // Per client address (see advanced.ipAddress) and per server instance (in memory). Starting a sign-in costs a row of OAuth
-    // state; finishing one costs calls to WeChat. Better Auth's own default (3 per 10 s on /sign-in/*)
+    // Per client address (see advanced.ipAddress), in Redis: shared by every instance. Starting a
+    // sign-in costs a row of OAuth state; finishing one costs calls to WeChat. Better Auth's own default (3 per 10 s on /sign-in/*)
     // would stop a family behind one address; ours is per minute and configurable.
     rateLimit: {
       enabled: true,
+      customStorage: { consume: consumeAuthRateLimit },
       window: 60,
       max: 120,
       customRules: {

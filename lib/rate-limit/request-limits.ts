@@ -67,3 +67,31 @@ export async function enforceRequestLimit(limit: RequestLimit, identifier: strin
   const retryAfterSeconds = Math.max(1, Math.ceil((reset - Date.now()) / 1000));
   throw new AppError('rate_limited', MESSAGES[limit](retryAfterSeconds), { retryAfterSeconds });
 }
+
+const authLimiters = new Map<string, Ratelimit>();
+
+/**
+ * Better Auth's rate limits (sign-in per client address, its own defaults elsewhere) kept in Redis
+ * like ours, so they hold across instances: one sliding window per rule it asks about.
+ */
+export async function consumeAuthRateLimit(
+  key: string,
+  rule: { window: number; max: number },
+): Promise<{ allowed: boolean; retryAfter: number | null }> {
+  const ruleId = `${rule.max}/${rule.window}s`;
+  let limiter = authLimiters.get(ruleId);
+  if (!limiter) {
+    limiter = new Ratelimit({
+      redis: getRedis(),
+      limiter: Ratelimit.slidingWindow(rule.max, `${rule.window} s`),
+      prefix: `ratelimit:auth:${ruleId}`,
+      timeout: 1_000,
+    });
+    authLimiters.set(ruleId, limiter);
+  }
+  const { success, reset } = await limiter.limit(key);
+  return {
+    allowed: success,
+    retryAfter: success ? null : Math.max(1, Math.ceil((reset - Date.now()) / 1000)),
+  };
+}

@@ -2,15 +2,16 @@
 // has a lane background work can't spend, a call over budget is never made (and creation then creates
 // nothing), and WeChat's 429 FREQUENCY_LIMITED pauses the lane for every instance instead of being
 // retried at once. One call a second per lane here, under a merchant id of this run's own, so that
-// other test files' orders don't share these buckets.
+// other test files' orders don't share these buckets; each case starts from empty buckets.
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getDb } from '@/lib/db';
-import { resetEnvForTests } from '@/lib/env';
+import { getEnv, resetEnvForTests } from '@/lib/env';
 import { closeAtWechat } from '@/lib/orders/close-at-wechat';
 import { createRechargeOrder } from '@/lib/orders/create-order';
 import { reconcileOrderNow } from '@/lib/orders/reconcile-order';
 import { takeWechatPayBudget, WechatPayBusyError } from '@/lib/rate-limit/wechat-pay-budget';
+import { getRedis } from '@/lib/redis';
 import { resetWechatPayForTests } from '@/lib/wechat-pay';
 import { newAccount, orderRow } from '../../support/orders-fixtures';
 import { type OrdersHarness, startOrdersHarness } from '../../support/orders-harness';
@@ -26,10 +27,22 @@ beforeAll(async () => {
   resetWechatPayForTests();
   harness = await startOrdersHarness();
 });
-// Each case starts with both lanes refilled (one token a second) and no cooldown left over.
+/** This merchant's buckets, cooldowns and strike counts (keys as lib/rate-limit/wechat-pay-budget.ts names them). */
+const budgetKeys = (what: 'cooldown' | 'all') => {
+  const mchid = getEnv().WECHATPAY_MCHID;
+  return ['create', 'background'].flatMap((lane) =>
+    what === 'cooldown'
+      ? [`wechatpay-budget:cooldown:${mchid}:${lane}`]
+      : [
+          `wechatpay-budget:${mchid}:${lane}`,
+          `wechatpay-budget:cooldown:${mchid}:${lane}`,
+          `wechatpay-budget:strikes:${mchid}:${lane}`,
+        ],
+  );
+};
 beforeEach(async () => {
   await harness.control('POST', '/sandbox/faults/reset');
-  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  await getRedis().del(...budgetKeys('all'));
 });
 afterAll(() => harness.close());
 
@@ -83,8 +96,10 @@ describe('the WeChat Pay call budget', () => {
   });
 
   it('doubles the pause with each further 429 within five minutes', async () => {
-    for (const expected of [1, 2]) {
-      await new Promise((resolve) => setTimeout(resolve, expected === 1 ? 0 : 2_100));
+    for (const expected of [1, 2, 4]) {
+      // The pause itself would refuse the next call before it reached WeChat: lift it, keep the strikes.
+      await getRedis().del(...budgetKeys('cooldown'));
+      await getRedis().del(`wechatpay-budget:${getEnv().WECHATPAY_MCHID}:create`);
       await harness.control('POST', '/sandbox/faults/api', {
         endpoint: 'create',
         kind: 'frequency-limited',
@@ -93,13 +108,11 @@ describe('the WeChat Pay call budget', () => {
       const refusal = await createRechargeOrder({ accountId: await newAccount(), amountFen: 100 }).catch(
         (error: unknown) => error,
       );
-      // The previous case's strike counts: two, then three (2 s, 4 s).
-      expect(refusal).toMatchObject({ code: 'provider_busy', retryAfterSeconds: 2 ** expected });
+      expect(refusal).toMatchObject({ code: 'provider_busy', retryAfterSeconds: expected });
     }
   });
 
   it('sends no query or close over the background lane’s budget; the order stays PENDING', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 4_100));
     const accountId = await newAccount();
     const created = await createRechargeOrder({ accountId, amountFen: 100 });
     await takeWechatPayBudget('background');
