@@ -1,6 +1,7 @@
 // For a machine with no Redis at all: ioredis-mock behind the backend interface. Worked around
 // here: it has no generic `call`, understands SET's options only upper-case, returns NaN instead of
-// an error for INCR on text, gives HGETALL as an object, and knows no EVALSHA of its own.
+// an error for INCR on text, gives HGETALL as an object, knows no EVALSHA of its own, and hands Lua a
+// missing value inside HMGET/MGET replies as null where Redis gives `false` (LUA_PRELUDE).
 // Not fixed: WRONGTYPE is not enforced everywhere (HGET on a string answers null), a MULTI is not
 // discarded when one of its commands is unknown, Lua runs in a limited VM (fengari), and rarer
 // commands are missing (answered "unknown command"). Data lives in this process and dies with it.
@@ -13,6 +14,15 @@ type MockMethod = (...args: string[]) => Promise<unknown>;
 
 // What @upstash/redis's `set` sends after the key and value, in lower case.
 const SET_OPTIONS = new Set(['nx', 'xx', 'get', 'ex', 'px', 'exat', 'pxat', 'keepttl']);
+
+// Real Redis turns a nil inside an array reply into Lua `false`, and scripts test `x == false`
+// (@upstash/ratelimit's token bucket does, on HMGET); ioredis-mock hands over JavaScript's null (a
+// userdata, or nil). Run before every script: rebuilds those replies with `false` at known lengths.
+// Costs the script's error line numbers an offset of one.
+const LUA_PRELUDE =
+  'local __call = redis.call; ' +
+  'local function __fill(n, r) local t = {} for i = 1, n do local v = r and r[i] if v == nil or type(v) == "userdata" then v = false end t[i] = v end return t end; ' +
+  "redis.call = function(cmd, ...) local r = __call(cmd, ...) local c = string.upper(cmd) if c == 'HMGET' then return __fill(select('#', ...) - 1, r) elseif c == 'MGET' then return __fill(select('#', ...), r) end return r end\n";
 
 let instanceCounter = 0;
 
@@ -39,13 +49,15 @@ export function createInProcessBackend(): RedisBackend {
     const [rawName = '', ...args] = command;
     const name = rawName.toLowerCase();
     if (name === 'eval' || name === 'eval_ro') {
-      if (args[0] !== undefined) scriptsBySha.set(sha1Hex(args[0]), args[0]);
-      return call('eval', args);
+      const [script, ...rest] = args;
+      if (script === undefined) return call('eval', args);
+      scriptsBySha.set(sha1Hex(script), script);
+      return call('eval', [LUA_PRELUDE + script, ...rest]);
     }
     if (name === 'evalsha' || name === 'evalsha_ro') {
       const script = scriptsBySha.get((args[0] ?? '').toLowerCase());
       if (script === undefined) throw new CommandError('NOSCRIPT No matching script. Please use EVAL.');
-      return call('eval', [script, ...args.slice(1)]);
+      return call('eval', [LUA_PRELUDE + script, ...args.slice(1)]);
     }
     if (name === 'set') {
       return call(

@@ -1,3 +1,4 @@
+import { Ratelimit } from '@upstash/ratelimit';
 import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUpstashBridge, type UpstashBridge } from '../../scripts/upstash-local/bridge';
@@ -26,6 +27,23 @@ describe('upstash bridge: in-process backend', () => {
   it('warns loudly that data is in memory', () => {
     expect(memory.backend).toBe('in-process');
     expect(warnings.join('\n')).toMatch(/IN-PROCESS.*\n.*memory/);
+  });
+
+  it.each([
+    { name: 'sliding window (request limits)', limiter: Ratelimit.slidingWindow(3, '1 m') },
+    { name: 'token bucket (the WeChat Pay budget)', limiter: Ratelimit.tokenBucket(3, '1 m', 3) },
+  ])('runs @upstash/ratelimit’s $name script: three allowed, then refused', async ({ name, limiter }) => {
+    const limit = new Ratelimit({ redis: client, limiter, prefix: `rl-${name}`, ephemeralCache: false });
+    const outcomes: boolean[] = [];
+    for (let i = 0; i < 5; i++) outcomes.push((await limit.limit('someone')).success);
+    expect(outcomes).toEqual([true, true, true, false, false]);
+  });
+
+  it('hands scripts a missing HMGET/MGET value as false, as Redis does', async () => {
+    const script =
+      "local h = redis.call('HMGET', 'nokey', 'a', 'b') local m = redis.call('MGET', 'nokey', 'obj') return {#h, tostring(h[1] == false), #m, tostring(m[1] == false)}";
+    // @upstash/redis reads the string 'true' back as JSON.
+    expect(await client.eval(script, ['nokey'], [])).toEqual([2, true, 2, true]);
   });
 
   it('set/get, incr, hgetall', async () => {
