@@ -67,10 +67,9 @@ export async function readOrderStatus(
 }
 
 /**
- * Re-reads the order and writes its entry, whatever Redis held: callers run it after committing a
- * change. Answers the row it read. Two publishers racing (a close and a settle of the same order) can
- * land in either order, so Redis may briefly hold CLOSED for an order the database has PAID (the
- * money is right; the result page reads the database); ordering these writes in Redis is a known gap.
+ * Re-reads the order and writes its entry: callers run it after committing a change. Answers the
+ * row it read. Writes are ordered (writeCachedOrderStatus): two publishers racing (a close and a
+ * settle of the same order) can land in either order and Redis still ends at PAID.
  */
 export async function publishOrderStatus(orderId: string): Promise<PaymentOrder> {
   const order = await getDb().paymentOrder.findUniqueOrThrow({ where: { id: orderId } });
@@ -100,16 +99,47 @@ export async function readCachedOrderStatus(orderId: string): Promise<CachedOrde
   return parsed.data;
 }
 
+/**
+ * How far along a status is: an entry is only ever replaced by one further along. PENDING by
+ * anything; CLOSED or FAILED only by PAID (a payment that lands after the order ended is credited);
+ * PAID never.
+ */
+const STATUS_RANK: Record<OrderStatus, number> = { PENDING: 0, CLOSED: 1, FAILED: 1, PAID: 2 };
+
+// One script, so that the check and the write can't interleave with another writer's. It reads the
+// current entry's status from its JSON text (written by us, `"status":"…"` once; a pattern can't
+// match inside the escaped `reason`), which needs no cjson (not in every Redis-speaking server).
+// An entry it can't read is replaced.
+const WRITE_IF_FURTHER = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local ranks = { PENDING = 0, CLOSED = 1, FAILED = 1, PAID = 2 }
+  local have = ranks[string.match(current, '"status":"(%u+)"') or '']
+  local want = tonumber(ARGV[2])
+  if have ~= nil and (have > want or (have == want and have > 0)) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+return 1
+`;
+
+/**
+ * Writes an entry unless Redis holds one further along (STATUS_RANK); `onlyIfMissing` writes only
+ * when there is none (the read-through's write-back). Answers whether it wrote.
+ */
 export async function writeCachedOrderStatus(
   entry: CachedOrderStatus,
   options: { onlyIfMissing?: boolean } = {},
-): Promise<void> {
+): Promise<boolean> {
   const key = orderStatusKey(entry.orderId);
   if (options.onlyIfMissing) {
-    await getRedis().set(key, entry, { ex: STATUS_TTL_SECONDS, nx: true });
-  } else {
-    await getRedis().set(key, entry, { ex: STATUS_TTL_SECONDS });
+    return (await getRedis().set(key, entry, { ex: STATUS_TTL_SECONDS, nx: true })) === 'OK';
   }
+  const written = await getRedis().eval<[string, number, number], number>(
+    WRITE_IF_FURTHER,
+    [key],
+    [JSON.stringify(entry), STATUS_RANK[entry.status], STATUS_TTL_SECONDS],
+  );
+  return written === 1;
 }
 
 async function loadFromDatabase(orderId: string): Promise<CachedOrderStatus | null> {

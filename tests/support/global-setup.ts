@@ -38,6 +38,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     WECHAT_LOGIN_SECRET: '0123456789abcdef0123456789abcdef',
     WECHAT_LOGIN_OPEN_BASE_URL: 'http://127.0.0.1:9/unset-in-tests',
     WECHAT_LOGIN_API_BASE_URL: 'http://127.0.0.1:9/unset-in-tests',
+    // Test files run in parallel against one sandbox merchant and share its WeChat Pay call budget
+    // (lib/rate-limit/wechat-pay-budget.ts); a sweep alone queries every PENDING order in the test
+    // database. Far above that: tests/integration/orders/wechat-pay-budget.test.ts meets the budget
+    // under a merchant id of its own.
+    WECHATPAY_CREATE_CALLS_PER_SECOND: '100000',
+    WECHATPAY_BACKGROUND_CALLS_PER_SECOND: '100000',
   };
   const stack = await startLocalStack({
     env: baseEnv,

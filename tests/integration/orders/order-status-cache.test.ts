@@ -1,5 +1,5 @@
-// The status cache's two seams: writers publish what the database says, and the read-through
-// fills a lost entry without overwriting one that a writer published meanwhile.
+// The status cache's seams: writers publish what the database says, never replacing a state further
+// along; the read-through fills a lost entry without overwriting one that a writer published meanwhile.
 import { describe, expect, it, vi } from 'vitest';
 import { getDb } from '@/lib/db';
 import {
@@ -64,6 +64,71 @@ describe('publishOrderStatus', () => {
     const id = crypto.randomUUID();
     await expect(publishOrderStatus(id)).rejects.toThrow();
     expect(await getRedis().exists(orderStatusKey(id))).toBe(0);
+  });
+});
+
+describe('writeCachedOrderStatus: ordered writes', () => {
+  type Status = 'PENDING' | 'PAID' | 'CLOSED' | 'FAILED';
+  const entryFor = (orderId: string, status: Status, reason?: string) => ({
+    orderId,
+    accountId: crypto.randomUUID(),
+    status,
+    amountFen: 100,
+    ...(reason ? { reason } : {}),
+    createdAtMs: Date.now(),
+    updatedAt: new Date().toISOString(),
+  });
+
+  // [held, written, what Redis holds afterwards]
+  const cases: [Status, Status, Status][] = [
+    ['PENDING', 'PENDING', 'PENDING'],
+    ['PENDING', 'PAID', 'PAID'],
+    ['PENDING', 'CLOSED', 'CLOSED'],
+    ['PENDING', 'FAILED', 'FAILED'],
+    ['CLOSED', 'PENDING', 'CLOSED'],
+    ['CLOSED', 'FAILED', 'CLOSED'],
+    ['CLOSED', 'CLOSED', 'CLOSED'],
+    ['CLOSED', 'PAID', 'PAID'],
+    ['FAILED', 'CLOSED', 'FAILED'],
+    ['FAILED', 'PAID', 'PAID'],
+    ['PAID', 'PENDING', 'PAID'],
+    ['PAID', 'CLOSED', 'PAID'],
+    ['PAID', 'FAILED', 'PAID'],
+    ['PAID', 'PAID', 'PAID'],
+  ];
+
+  it.each(cases)('over %s, writing %s leaves %s', async (held, written, expected) => {
+    const orderId = crypto.randomUUID();
+    await writeCachedOrderStatus(entryFor(orderId, held));
+    const wrote = await writeCachedOrderStatus(entryFor(orderId, written));
+    expect((await readCachedOrderStatus(orderId))?.status).toBe(expected);
+    expect(wrote).toBe(expected === written && (held !== written || held === 'PENDING'));
+    expect(await getRedis().ttl(orderStatusKey(orderId))).toBeGreaterThan(6 * 24 * 3600);
+  });
+
+  it('is not fooled by a reason that quotes another status', async () => {
+    const orderId = crypto.randomUUID();
+    await writeCachedOrderStatus(entryFor(orderId, 'PENDING', '"status":"PAID"'));
+    expect(await writeCachedOrderStatus(entryFor(orderId, 'CLOSED'))).toBe(true);
+  });
+
+  it('replaces an entry it cannot read', async () => {
+    const orderId = crypto.randomUUID();
+    await getRedis().set(orderStatusKey(orderId), 'not json');
+    expect(await writeCachedOrderStatus(entryFor(orderId, 'CLOSED'))).toBe(true);
+    expect((await readCachedOrderStatus(orderId))?.status).toBe('CLOSED');
+  });
+
+  it('ends at PAID whichever of a racing close and settle publishes last', async () => {
+    for (const order of [
+      ['CLOSED', 'PAID'],
+      ['PAID', 'CLOSED'],
+    ] as const) {
+      const orderId = crypto.randomUUID();
+      await writeCachedOrderStatus(entryFor(orderId, 'PENDING'));
+      await Promise.all(order.map((status) => writeCachedOrderStatus(entryFor(orderId, status))));
+      expect((await readCachedOrderStatus(orderId))?.status).toBe('PAID');
+    }
   });
 });
 
