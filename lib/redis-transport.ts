@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Requester, UpstashRequest, UpstashResponse } from '@upstash/redis';
 import { errors } from '@upstash/redis';
+import CircuitBreaker from 'opossum';
 
 // Upstash's REST protocol over node:http with a keep-alive agent, for @upstash/redis's commands.
 // The client's default transport is the global fetch, which in a Next.js server is Next's
@@ -15,12 +16,34 @@ import { errors } from '@upstash/redis';
 // status read cost one round trip, not two. @upstash/redis's own auto-pipelining can't do that: it
 // keeps reads and writes (a GET and an EVALSHA) in separate pipelines, and it is off for a custom
 // transport like this one.
+//
+// Every request passes one circuit breaker (opossum): when Redis stops answering (errors or answers
+// slower than `slowMs`, half of the requests in ten seconds, at least five), the breaker opens and
+// for the next five seconds every command fails at once with RedisUnavailableError instead of
+// waiting for a timeout; then one request tries again. Callers that can do without Redis (the
+// status route reads the database, limits let requests through) catch that error.
 
 export interface HttpRequesterOptions {
   url: string;
   token: string;
   timeoutMs: number;
+  /** An answer slower than this counts against Redis in the circuit breaker (default timeoutMs). */
+  slowMs?: number;
+  /** How long the breaker stays open before one request tries again (default 5 s). */
+  reopenAfterMs?: number;
 }
+
+/** Redis can't be reached (or is too slow, or the breaker is open): nothing was done. */
+export class RedisUnavailableError extends errors.UpstashError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message);
+    this.name = 'RedisUnavailableError';
+    if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}
+
+/** Redis answered and refused the command (WRONGTYPE, a script error…): Redis itself is fine. */
+class RedisCommandError extends errors.UpstashError {}
 
 /** Enough for any turn of this app; a burst beyond it goes out in several requests. */
 const MAX_BATCH = 64;
@@ -31,14 +54,20 @@ interface Queued {
   reject: (error: unknown) => void;
 }
 
-export function createHttpRequester({ url, token, timeoutMs }: HttpRequesterOptions): Requester {
+export function createHttpRequester({
+  url,
+  token,
+  timeoutMs,
+  slowMs = timeoutMs,
+  reopenAfterMs = 5_000,
+}: HttpRequesterOptions): Requester {
   const base = new URL(url);
   const secure = base.protocol === 'https:';
   const transport = secure ? https : http;
   const agent = new transport.Agent({ keepAlive: true, maxSockets: 128 });
   const basePath = base.pathname.replace(/\/$/, '');
 
-  function post<T>(
+  function send<T>(
     pathSegments: string[],
     payload: unknown,
     extraHeaders?: Record<string, string>,
@@ -73,7 +102,7 @@ export function createHttpRequester({ url, token, timeoutMs }: HttpRequesterOpti
               parsed = JSON.parse(text) as T;
             } catch {
               reject(
-                new errors.UpstashError(
+                new RedisUnavailableError(
                   `Redis REST answered ${response.statusCode} with non-JSON: ${text.slice(0, 200)}`,
                 ),
               );
@@ -81,8 +110,13 @@ export function createHttpRequester({ url, token, timeoutMs }: HttpRequesterOpti
             }
             const status = response.statusCode ?? 0;
             if (status < 200 || status >= 300) {
-              const message = (parsed as { error?: string }).error ?? `HTTP ${status}`;
-              reject(new errors.UpstashError(`${message}, command was: ${body}`));
+              const message = (parsed as { error?: string }).error;
+              // Upstash answers a command Redis refused with 400 and its error; anything else is trouble.
+              if (status === 400 && message !== undefined) {
+                reject(new RedisCommandError(`${message}, command was: ${body}`));
+              } else {
+                reject(new RedisUnavailableError(`Redis REST answered HTTP ${status}: ${message ?? ''}`));
+              }
               return;
             }
             resolve(parsed);
@@ -90,10 +124,43 @@ export function createHttpRequester({ url, token, timeoutMs }: HttpRequesterOpti
         },
       );
       outgoing.on('timeout', () =>
-        outgoing.destroy(new Error(`Redis REST request timed out after ${timeoutMs} ms`)),
+        outgoing.destroy(new RedisUnavailableError(`Redis REST request timed out after ${timeoutMs} ms`)),
       );
-      outgoing.on('error', reject);
+      outgoing.on('error', (error) =>
+        reject(
+          error instanceof RedisUnavailableError
+            ? error
+            : new RedisUnavailableError(error.message, { cause: error }),
+        ),
+      );
       outgoing.end(body);
+    });
+  }
+
+  const breaker = new CircuitBreaker(send, {
+    timeout: slowMs,
+    resetTimeout: reopenAfterMs,
+    errorThresholdPercentage: 50,
+    volumeThreshold: 5,
+    rollingCountTimeout: 10_000,
+    // A refused command is an answer: Redis is up.
+    errorFilter: (error: unknown) => error instanceof RedisCommandError,
+  });
+
+  function post<T>(
+    pathSegments: string[],
+    payload: unknown,
+    extraHeaders?: Record<string, string>,
+  ): Promise<T> {
+    return (breaker.fire(pathSegments, payload, extraHeaders) as Promise<T>).catch((error: unknown) => {
+      if (error instanceof errors.UpstashError) throw error;
+      // opossum's own: the breaker is open, or the answer took longer than slowMs.
+      throw new RedisUnavailableError(
+        `Redis unavailable: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          cause: error,
+        },
+      );
     });
   }
 

@@ -1,8 +1,10 @@
 import 'server-only';
 import { z } from 'zod';
 import { getDb } from '../db';
+import { getEnv } from '../env';
 import type { PaymentOrder } from '../generated/prisma/client';
-import { getRedis } from '../redis';
+import { AppError } from '../http/app-error';
+import { getRedis, isRedisUnavailable } from '../redis';
 import { type OrderStatus, type OrderStatusView, orderStatusSchema } from '../schemas/order';
 
 // Redis holds each order's current status so that the page's polling never touches the database.
@@ -51,29 +53,66 @@ function missingOrderKey(orderId: string): string {
  * The order's status: one Redis read, and the database only when Redis has lost the entry (then
  * written back). Null when no such order exists; that answer is itself remembered for a minute.
  * `admit` (a rate limit) runs beside the read and, when it throws, nothing else happens.
+ *
+ * When Redis is unavailable (down, too slow, its circuit breaker open) the answer comes from the
+ * database by primary key, with at most half the connection pool doing so at once: beyond that the
+ * caller gets a 503 to retry, so that polling can't take the pool from payments.
  */
 export async function readOrderStatus(
   orderId: string,
   options: { admit?: () => Promise<void> } = {},
 ): Promise<CachedOrderStatus | null> {
   const cached = readCachedOrderStatus(orderId);
-  if (options.admit) {
+  let entry: CachedOrderStatus | null;
+  try {
     // Both Redis commands leave in the same turn and share one round trip (lib/redis-transport.ts);
     // a refusal wins, before the database is ever asked.
-    const [, entry] = await Promise.all([options.admit(), cached]);
-    return entry ?? (await loadFromDatabase(orderId));
+    [, entry] = await Promise.all([options.admit?.(), cached]);
+  } catch (error) {
+    if (!isRedisUnavailable(error)) throw error;
+    return readFromDatabaseWithoutRedis(orderId);
   }
-  return (await cached) ?? (await loadFromDatabase(orderId));
+  if (entry) return entry;
+  try {
+    return await loadFromDatabase(orderId);
+  } catch (error) {
+    if (!isRedisUnavailable(error)) throw error;
+    return readFromDatabaseWithoutRedis(orderId);
+  }
+}
+
+/** Database reads standing in for Redis right now, in this process. */
+let fallbackReadsInFlight = 0;
+
+async function readFromDatabaseWithoutRedis(orderId: string): Promise<CachedOrderStatus | null> {
+  const limit = Math.max(1, Math.floor(getEnv().DATABASE_POOL_SIZE / 2));
+  if (fallbackReadsInFlight >= limit) {
+    throw new AppError('service_unavailable', '查询繁忙，请稍后再试', { retryAfterSeconds: 2 });
+  }
+  fallbackReadsInFlight++;
+  try {
+    const order = await getDb().paymentOrder.findUnique({ where: { id: orderId } });
+    return order ? cacheEntryFromOrder(order) : null;
+  } finally {
+    fallbackReadsInFlight--;
+  }
 }
 
 /**
  * Re-reads the order and writes its entry: callers run it after committing a change. Answers the
- * row it read. Writes are ordered (writeCachedOrderStatus): two publishers racing (a close and a
+ * row it read; Redis being unavailable doesn't make it fail (the database has the truth). Writes are ordered (writeCachedOrderStatus): two publishers racing (a close and a
  * settle of the same order) can land in either order and Redis still ends at PAID.
  */
 export async function publishOrderStatus(orderId: string): Promise<PaymentOrder> {
   const order = await getDb().paymentOrder.findUniqueOrThrow({ where: { id: orderId } });
-  await writeCachedOrderStatus(cacheEntryFromOrder(order));
+  try {
+    await writeCachedOrderStatus(cacheEntryFromOrder(order));
+  } catch (error) {
+    // Best effort: the change is committed, and without Redis the status route reads the database.
+    // An entry left stale is repaired by the reconciler (reconcileOrderNow republishes final orders).
+    if (!isRedisUnavailable(error)) throw error;
+    console.warn(`[orders] status of order ${orderId} not written to Redis: ${error.message}`);
+  }
   return order;
 }
 

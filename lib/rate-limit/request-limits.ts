@@ -2,13 +2,18 @@ import 'server-only';
 import { Ratelimit } from '@upstash/ratelimit';
 import { type Env, getEnv } from '../env';
 import { AppError } from '../http/app-error';
-import { getRedis } from '../redis';
+import { getRedis, isRedisUnavailable } from '../redis';
 
 // Limits on what anyone may ask of us, shared by every instance through Redis (@upstash/ratelimit,
 // sliding windows of a minute). Set where a real payer never meets them: one person starting ten
 // payments a minute, an address starting thirty, a page polling thirty times a minute against six
 // hundred per address. An identifier over its limit is also remembered in this process until its
 // window resets (the limiter's ephemeral cache), so a flood is refused without asking Redis.
+// Without Redis (down, or its circuit breaker open) the limits let requests through (fail open):
+// refusing every payer would turn a cache outage into a payment outage. What still bounds a flood
+// then: identifiers already refused stay refused from the ephemeral cache, the status route's
+// database fallback is capped (lib/orders/order-status-cache.ts), and WeChat calls keep a local
+// budget (wechat-pay-budget.ts).
 
 export type RequestLimit = 'order-per-user' | 'order-per-address' | 'poll-per-address';
 
@@ -62,7 +67,14 @@ function limiterFor(limit: RequestLimit): Ratelimit {
  * issuing its own command in the same turn shares the round trip (lib/redis-transport.ts).
  */
 export async function enforceRequestLimit(limit: RequestLimit, identifier: string | null): Promise<void> {
-  const { success, reset } = await limiterFor(limit).limit(identifier ?? UNKNOWN_ADDRESS);
+  let outcome: { success: boolean; reset: number };
+  try {
+    outcome = await limiterFor(limit).limit(identifier ?? UNKNOWN_ADDRESS);
+  } catch (error) {
+    if (isRedisUnavailable(error)) return;
+    throw error;
+  }
+  const { success, reset } = outcome;
   if (success) return;
   const retryAfterSeconds = Math.max(1, Math.ceil((reset - Date.now()) / 1000));
   throw new AppError('rate_limited', MESSAGES[limit](retryAfterSeconds), { retryAfterSeconds });

@@ -2,7 +2,7 @@ import 'server-only';
 import { Ratelimit } from '@upstash/ratelimit';
 import { type Env, getEnv } from '../env';
 import { AppError } from '../http/app-error';
-import { getRedis } from '../redis';
+import { getRedis, isRedisUnavailable } from '../redis';
 import { isWechatPayError } from '../wechat-pay';
 
 // One budget for every call this deployment makes to WeChat Pay, shared by all instances through
@@ -16,6 +16,10 @@ import { isWechatPayError } from '../wechat-pay';
 // lane cools down for everyone: 1 s, then doubling with each further 429 within five minutes, up to
 // a minute. Calls in a cooling or empty lane are not made: creation answers 503 with Retry-After,
 // background work waits for its next turn.
+//
+// Without Redis (down, or its circuit breaker open) each instance keeps the lane's rate by itself, in
+// memory: with n instances up to n times the rate reaches WeChat, still bounded, and WeChat's own
+// 429 then answers for the rest.
 
 export type WechatPayLane = 'create' | 'background';
 
@@ -75,13 +79,38 @@ function strikesKey(lane: WechatPayLane): string {
   return `wechatpay-budget:strikes:${laneId(lane)}`;
 }
 
+/** This process's own buckets, for when Redis is unavailable: [tokens, when last refilled]. */
+const localBuckets = new Map<WechatPayLane, { tokens: number; refilledAt: number }>();
+
+function takeLocally(lane: WechatPayLane): void {
+  const rate = callsPerSecond(getEnv(), lane);
+  const now = Date.now();
+  const bucket = localBuckets.get(lane) ?? { tokens: rate, refilledAt: now };
+  const refills = Math.floor((now - bucket.refilledAt) / 1000);
+  if (refills > 0) {
+    bucket.tokens = Math.min(rate, bucket.tokens + refills * rate);
+    bucket.refilledAt += refills * 1000;
+  }
+  localBuckets.set(lane, bucket);
+  if (bucket.tokens < 1) throw new WechatPayBusyError(1);
+  bucket.tokens -= 1;
+}
+
 /** Takes one call from the lane; throws WechatPayBusyError (nothing to send) when it has none. */
 export async function takeWechatPayBudget(lane: WechatPayLane): Promise<void> {
-  // Both commands leave in the same turn: one Redis round trip.
-  const [grant, cooldownMs] = await Promise.all([
-    bucketFor(lane).limit(laneId(lane)),
-    getRedis().pttl(cooldownKey(lane)),
-  ]);
+  let grant: { success: boolean; reset: number };
+  let cooldownMs: number;
+  try {
+    // Both commands leave in the same turn: one Redis round trip.
+    [grant, cooldownMs] = await Promise.all([
+      bucketFor(lane).limit(laneId(lane)),
+      getRedis().pttl(cooldownKey(lane)),
+    ]);
+  } catch (error) {
+    if (!isRedisUnavailable(error)) throw error;
+    takeLocally(lane);
+    return;
+  }
   if (cooldownMs > 0) throw new WechatPayBusyError(Math.ceil(cooldownMs / 1000));
   if (!grant.success) throw new WechatPayBusyError(Math.max(1, Math.ceil((grant.reset - Date.now()) / 1000)));
 }

@@ -1,8 +1,10 @@
 // The app's Redis client (@upstash/redis over our keep-alive HTTP transport) against the local
 // Upstash REST endpoint: the commands the app relies on, and errors surfacing as UpstashError.
+
+import { performance } from 'node:perf_hooks';
 import { errors, Redis } from '@upstash/redis';
 import { describe, expect, it } from 'vitest';
-import { createHttpRequester } from '@/lib/redis-transport';
+import { createHttpRequester, RedisUnavailableError } from '@/lib/redis-transport';
 
 const url = process.env.UPSTASH_REDIS_REST_URL ?? '';
 const token = process.env.UPSTASH_REDIS_REST_TOKEN ?? '';
@@ -51,5 +53,36 @@ describe('@upstash/redis over the keep-alive HTTP transport', () => {
   it('fails fast when nothing listens', async () => {
     const dead = new Redis(createHttpRequester({ url: 'http://127.0.0.1:9', token, timeoutMs: 500 }));
     await expect(dead.ping()).rejects.toThrow();
+  });
+
+  it('opens its circuit breaker after repeated failures: then fails at once, without trying', async () => {
+    const dead = new Redis(
+      createHttpRequester({ url: 'http://127.0.0.1:9', token, timeoutMs: 500, reopenAfterMs: 60_000 }),
+    );
+    for (let i = 0; i < 5; i++) await expect(dead.ping()).rejects.toBeInstanceOf(RedisUnavailableError);
+    const started = performance.now();
+    await expect(dead.ping()).rejects.toThrow(/Breaker is open/);
+    expect(performance.now() - started).toBeLessThan(20);
+  });
+
+  it('counts a command Redis refused as an answer, not as Redis failing', async () => {
+    const own = new Redis(createHttpRequester({ url, token, timeoutMs: 2_000 }));
+    const k = key('refused');
+    await own.set(k, 'abc', { ex: 60 });
+    for (let i = 0; i < 10; i++) await expect(own.incr(k)).rejects.not.toBeInstanceOf(RedisUnavailableError);
+    expect(await own.get(k)).toBe('abc');
+  });
+
+  it('sends the commands issued in one turn as one pipeline, each answered on its own', async () => {
+    const k = key('batch');
+    await redis.set(k, 'text', { ex: 60 });
+    const [value, failed, missing] = await Promise.allSettled([
+      redis.get(k),
+      redis.incr(k),
+      redis.get(key('none')),
+    ]);
+    expect(value).toEqual({ status: 'fulfilled', value: 'text' });
+    expect(failed.status).toBe('rejected');
+    expect(missing).toEqual({ status: 'fulfilled', value: null });
   });
 });
