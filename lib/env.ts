@@ -98,8 +98,13 @@ const envSchema = z.object({
   STATUS_QUERY_DELAY_MS: positiveInt.default(5_000),
   /** How long the page waits for a final state before showing the timeout page. */
   PAGE_TIMEOUT_MS: positiveInt.default(30_000),
-  /** How often each server process sweeps PENDING orders older than a minute (0 = never). */
+  /** How often each server process sweeps the PENDING orders due for a check (0 = never). */
   RECONCILE_INTERVAL_MS: z.coerce.number().int().nonnegative().default(60_000),
+  /**
+   * Bearer token of GET /api/cron/reconcile (Vercel Cron sends `Authorization: Bearer $CRON_SECRET`).
+   * Unset: the route answers 404. At least 16 characters.
+   */
+  CRON_SECRET: z.string().min(16, 'CRON_SECRET must be at least 16 characters').optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

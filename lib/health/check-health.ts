@@ -5,17 +5,44 @@ import { getRedis } from '../redis';
 
 type DependencyState = 'ok' | 'down';
 
+/** How the reconciler is doing, read from PostgreSQL (null when the database is down). */
+export interface ReconcilerState {
+  /** Age of the order that has waited longest past its next_check_at: the sweep's backlog. */
+  oldestDueAgeSeconds: number | null;
+  openExceptions: number;
+  /** Since the last finished sweep (any instance, or the cron route); null: never. */
+  lastSweepAgeSeconds: number | null;
+}
+
 export interface HealthReport {
+  /** degraded: a dependency is down, or the reconciler needs attention (see `attention`). */
   status: 'ok' | 'degraded';
   checks: { database: DependencyState; redis: DependencyState };
   down: string[];
+  reconciler: ReconcilerState | null;
+  /** What crossed a threshold: `due-backlog`, `open-exceptions`, `reconciler-stale`. */
+  attention: string[];
 }
+
+/** Past these, /api/health says degraded (with HTTP 200: the instance itself still serves). */
+const HEALTH_THRESHOLDS = {
+  /** An order due for a check for longer than this: the sweep isn't keeping up (or isn't running). */
+  dueBacklogSeconds: 5 * 60,
+  /** Open payment exceptions a person should look at. */
+  openExceptions: 0,
+  /** No sweep finished for this long. */
+  sweepAgeSeconds: 10 * 60,
+};
 
 const CHECK_TIMEOUT_MS = 2_000;
 
 /** Probes each dependency with a trivial round trip, all at once, each bounded by a timeout. */
 export async function checkHealth(
-  deps: { db?: Pick<Db, '$queryRaw'>; redis?: Pick<Redis, 'ping'> } = {},
+  deps: {
+    db?: Pick<Db, '$queryRaw'>;
+    redis?: Pick<Redis, 'ping'>;
+    reconciler?: () => Promise<ReconcilerState>;
+  } = {},
 ): Promise<HealthReport> {
   const [database, redis] = await Promise.all([
     probe('database', () => (deps.db ?? getDb()).$queryRaw`SELECT 1`),
@@ -25,7 +52,46 @@ export async function checkHealth(
   const down = Object.entries(checks)
     .filter(([, state]) => state === 'down')
     .map(([name]) => name);
-  return { status: down.length === 0 ? 'ok' : 'degraded', checks, down };
+  const reconciler =
+    database === 'ok' ? await (deps.reconciler ?? readReconcilerState)().catch(() => null) : null;
+  const attention = reconciler ? needsAttention(reconciler) : [];
+  return {
+    status: down.length === 0 && attention.length === 0 ? 'ok' : 'degraded',
+    checks,
+    down,
+    reconciler,
+    attention,
+  };
+}
+
+function needsAttention(state: ReconcilerState): string[] {
+  const attention: string[] = [];
+  if ((state.oldestDueAgeSeconds ?? 0) > HEALTH_THRESHOLDS.dueBacklogSeconds) attention.push('due-backlog');
+  if (state.openExceptions > HEALTH_THRESHOLDS.openExceptions) attention.push('open-exceptions');
+  // Never swept is only worth saying once there is something to sweep (a fresh deployment).
+  const stale =
+    state.lastSweepAgeSeconds === null
+      ? state.oldestDueAgeSeconds !== null
+      : state.lastSweepAgeSeconds > HEALTH_THRESHOLDS.sweepAgeSeconds;
+  if (stale) attention.push('reconciler-stale');
+  return attention;
+}
+
+async function readReconcilerState(): Promise<ReconcilerState> {
+  const [row] = await getDb().$queryRaw<
+    { oldest_due: Date | null; open_exceptions: bigint; last_sweep: Date | null; now: Date }[]
+  >`SELECT (SELECT min(next_check_at) FROM payment_orders
+             WHERE status = 'PENDING' AND next_check_at IS NOT NULL AND next_check_at <= now()) AS oldest_due,
+           (SELECT count(*) FROM payment_exceptions WHERE status = 'OPEN') AS open_exceptions,
+           (SELECT last_sweep_at FROM reconciler_heartbeat WHERE id = 1) AS last_sweep,
+           now() AS now`;
+  const ageOf = (at: Date | null | undefined) =>
+    at && row ? Math.max(0, Math.round((row.now.getTime() - at.getTime()) / 1000)) : null;
+  return {
+    oldestDueAgeSeconds: ageOf(row?.oldest_due),
+    openExceptions: Number(row?.open_exceptions ?? 0),
+    lastSweepAgeSeconds: ageOf(row?.last_sweep),
+  };
 }
 
 async function probe(name: string, run: () => Promise<unknown>): Promise<DependencyState> {

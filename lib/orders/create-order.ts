@@ -12,6 +12,7 @@ import {
 } from '../rate-limit/wechat-pay-budget';
 import type { CreatedOrder } from '../schemas/order';
 import { getWechatPayClient, isWechatPayError, type NativeOrderInput, WechatPayError } from '../wechat-pay';
+import { FIRST_CHECK_AFTER_MS } from './check-schedule';
 import { closePendingOrders } from './close-pending-orders';
 import { END_REASONS, endPendingOrder } from './end-order';
 import { cacheEntryFromOrder, publishOrderStatus, toStatusView } from './order-status-cache';
@@ -53,6 +54,8 @@ export async function createRechargeOrder(input: CreateRechargeOrderInput): Prom
         description: ORDER_DESCRIPTION,
         idempotencyKey: input.idempotencyKey ?? null,
         expiresAt: new Date(now.getTime() + env.ORDER_TTL_SECONDS * 1000),
+        // The reconciler's first look, should neither a notification nor a poll settle it first.
+        nextCheckAt: new Date(now.getTime() + FIRST_CHECK_AFTER_MS),
       },
     });
   } catch (error) {

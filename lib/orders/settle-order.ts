@@ -1,13 +1,16 @@
 import 'server-only';
 import { getDb } from '../db';
-import type { Prisma } from '../generated/prisma/client';
+import { Prisma } from '../generated/prisma/client';
 import { publishOrderStatus } from './order-status-cache';
+import { recordPaymentException } from './payment-exceptions';
 
 // The one way an order becomes PAID, whether WeChat told us (notification) or we asked (query).
 // Exactly once: a compare-and-set on the order row picks one winner among concurrent settles, and
 // the ledger's unique order_id makes a second credit impossible even if that logic were wrong.
 // Any prior local state counts: a payment for an order the page gave up on, or that we closed
-// while the payer was already paying, is still money received and is credited.
+// while the payer was already paying, is still money received and is credited. What can't be
+// credited (an amount that doesn't match, an unknown order, a transaction id another order has)
+// opens a payment exception, and the order leaves the reconciler's sweep.
 
 export interface PaidTransaction {
   outTradeNo: string;
@@ -24,7 +27,12 @@ export interface SettlementSource {
   eventType?: string;
 }
 
-type SettleOutcome = 'credited' | 'already_paid' | 'amount_mismatch' | 'unknown_order';
+type SettleOutcome =
+  | 'credited'
+  | 'already_paid'
+  | 'amount_mismatch'
+  | 'unknown_order'
+  | 'duplicate_transaction';
 
 export interface SettleResult {
   outcome: SettleOutcome;
@@ -37,53 +45,108 @@ export async function settlePaidOrder(
   payment: PaidTransaction,
   source: SettlementSource,
 ): Promise<SettleResult> {
-  const result = await getDb().$transaction(async (tx) => {
-    const order = await tx.paymentOrder.findUnique({ where: { outTradeNo: payment.outTradeNo } });
-    if (!order) {
-      await recordNotification(tx, source, payment, 'unknown_order');
-      return { outcome: 'unknown_order' as const };
-    }
-    if (order.amountFen !== payment.amountFen) {
-      console.error(
-        `[settle] AMOUNT MISMATCH: order ${order.id} (${order.outTradeNo}) is ${order.amountFen} fen but WeChat ` +
-          `reports ${payment.amountFen} fen paid (transaction ${payment.transactionId}, via ${source.via}). ` +
-          'Not credited; needs manual review.',
+  let result: SettleResult;
+  try {
+    result = await getDb().$transaction((tx) => settleInTransaction(tx, payment, source));
+  } catch (error) {
+    if (!isTransactionIdTaken(error)) throw error;
+    // Another order already carries this transaction id (the unique index refused it): WeChat can't
+    // have paid two orders with one transaction. Nothing was credited; someone must look.
+    const order = await getDb().paymentOrder.findUnique({ where: { outTradeNo: payment.outTradeNo } });
+    await getDb().$transaction(async (tx) => {
+      await recordPaymentException(
+        {
+          kind: 'DUPLICATE_TRANSACTION',
+          outTradeNo: payment.outTradeNo,
+          orderId: order?.id,
+          transactionId: payment.transactionId,
+          details: { via: source.via, amountFen: payment.amountFen },
+        },
+        tx,
       );
-      await recordNotification(tx, source, payment, 'amount_mismatch');
-      return { outcome: 'amount_mismatch' as const, orderId: order.id };
-    }
-    // The row as locked and updated: its account is read here, not from the unlocked read above, so
-    // an order moved to a wallet meanwhile (a visitor account merged at sign-in) credits the wallet.
-    const [won] = await tx.paymentOrder.updateManyAndReturn({
-      where: { id: order.id, status: { not: 'PAID' } },
-      data: {
-        status: 'PAID',
-        transactionId: payment.transactionId,
-        paidAt: payment.paidAt,
-        failureReason: null,
-      },
-      select: { accountId: true },
+      if (order) await leaveSweep(tx, order.id);
+      await recordNotification(tx, source, payment, 'duplicate_transaction');
     });
-    if (!won) {
-      await recordNotification(tx, source, payment, 'duplicate');
-      return { outcome: 'already_paid' as const, orderId: order.id };
-    }
-    // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral,BlockStatement: only decides whether to log
-    if (order.status !== 'PENDING') {
-      console.warn(`[settle] order ${order.id} was ${order.status} locally but paid at WeChat: crediting it`);
-    }
-    const accountId = await creditAccount(tx, won.accountId, order.amountFen);
-    await tx.ledgerEntry.create({
-      data: { accountId, orderId: order.id, amountFen: order.amountFen, kind: 'RECHARGE' },
-    });
-    await recordNotification(tx, source, payment, 'settled');
-    return { outcome: 'credited' as const, orderId: order.id };
-  });
+    return { outcome: 'duplicate_transaction', orderId: order?.id };
+  }
 
   // Only after commit: Redis must never show PAID for money the database hasn't credited. Also on
   // a duplicate, which repairs a cache entry a racing fallback may have left at PENDING.
   if (result.orderId && result.outcome !== 'amount_mismatch') await publishOrderStatus(result.orderId);
   return result;
+}
+
+async function settleInTransaction(
+  tx: Tx,
+  payment: PaidTransaction,
+  source: SettlementSource,
+): Promise<SettleResult> {
+  const order = await tx.paymentOrder.findUnique({ where: { outTradeNo: payment.outTradeNo } });
+  if (!order) {
+    await recordPaymentException(
+      {
+        kind: 'UNKNOWN_ORDER',
+        outTradeNo: payment.outTradeNo,
+        transactionId: payment.transactionId,
+        details: { via: source.via, amountFen: payment.amountFen, paidAt: payment.paidAt.toISOString() },
+      },
+      tx,
+    );
+    await recordNotification(tx, source, payment, 'unknown_order');
+    return { outcome: 'unknown_order' };
+  }
+  if (order.amountFen !== payment.amountFen) {
+    await recordPaymentException(
+      {
+        kind: 'AMOUNT_MISMATCH',
+        outTradeNo: order.outTradeNo,
+        orderId: order.id,
+        transactionId: payment.transactionId,
+        details: { via: source.via, orderAmountFen: order.amountFen, paidAmountFen: payment.amountFen },
+      },
+      tx,
+    );
+    await leaveSweep(tx, order.id);
+    await recordNotification(tx, source, payment, 'amount_mismatch');
+    return { outcome: 'amount_mismatch', orderId: order.id };
+  }
+  // The row as locked and updated: its account is read here, not from the unlocked read above, so
+  // an order moved to a wallet meanwhile (a visitor account merged at sign-in) credits the wallet.
+  const [won] = await tx.paymentOrder.updateManyAndReturn({
+    where: { id: order.id, status: { not: 'PAID' } },
+    data: {
+      status: 'PAID',
+      transactionId: payment.transactionId,
+      paidAt: payment.paidAt,
+      failureReason: null,
+    },
+    select: { accountId: true },
+  });
+  if (!won) {
+    await recordNotification(tx, source, payment, 'duplicate');
+    return { outcome: 'already_paid', orderId: order.id };
+  }
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral,BlockStatement: only decides whether to log
+  if (order.status !== 'PENDING') {
+    console.warn(`[settle] order ${order.id} was ${order.status} locally but paid at WeChat: crediting it`);
+  }
+  const accountId = await creditAccount(tx, won.accountId, order.amountFen);
+  await tx.ledgerEntry.create({
+    data: { accountId, orderId: order.id, amountFen: order.amountFen, kind: 'RECHARGE' },
+  });
+  await recordNotification(tx, source, payment, 'settled');
+  return { outcome: 'credited', orderId: order.id };
+}
+
+/** A PENDING order no automatic check can finish: the reconciler stops asking about it. */
+async function leaveSweep(tx: Tx, orderId: string): Promise<void> {
+  await tx.paymentOrder.update({ where: { id: orderId }, data: { nextCheckAt: null } });
+}
+
+function isTransactionIdTaken(error: unknown): boolean {
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== 'P2002') return false;
+  const where = JSON.stringify(error.meta ?? {});
+  return where.includes('transaction_id') || where.includes('transactionId');
 }
 
 /**

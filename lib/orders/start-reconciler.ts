@@ -1,24 +1,58 @@
 import 'server-only';
 import { getEnv } from '../env';
-import { reconcileStaleOrders } from './reconcile-stale-orders';
+import { reconcileDueOrders } from './reconcile-stale-orders';
 
-const globalForReconciler = globalThis as typeof globalThis & { __reconcilerTimer?: NodeJS.Timeout };
+// The sweep in a long-running server (`next start`): every RECONCILE_INTERVAL_MS in each instance
+// (0 turns it off, where the cron route runs it instead: GET /api/cron/reconcile). Instances take
+// part together safely (orders are leased from PostgreSQL). On SIGTERM the timer stops and no new
+// order is claimed; the checks under way (at most four, each bounded by WECHATPAY_TIMEOUT_MS) go on
+// while Next.js closes its server (it waits for requests in flight). If the process ends first, a
+// check cut short changes nothing half-way (a settlement is one transaction) and its order is due
+// again when its lease runs out, two minutes later. stopReconciler() waits for them, within SHUTDOWN_GRACE_MS.
 
-/**
- * Runs the stale-order sweep every RECONCILE_INTERVAL_MS in this server process (0 turns it off,
- * e.g. where an external scheduler runs it instead). Every instance runs the timer; the sweep's
- * Redis lock lets one of them work per interval.
- */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+const globalForReconciler = globalThis as typeof globalThis & {
+  __reconciler?: { timer: NodeJS.Timeout; stop: AbortController; running: Promise<unknown> | null };
+};
+
 export function startReconciler(): void {
-  if (globalForReconciler.__reconcilerTimer) return;
+  if (globalForReconciler.__reconciler) return;
   const intervalMs = getEnv().RECONCILE_INTERVAL_MS;
   if (intervalMs === 0) return;
-  const lockSeconds = Math.max(1, Math.floor(intervalMs / 1000) - 1);
-  const timer = setInterval(() => {
-    reconcileStaleOrders({ lockSeconds }).catch((error: unknown) => {
-      console.warn('[reconciler] sweep failed:', error instanceof Error ? error.message : error);
-    });
-  }, intervalMs);
-  timer.unref();
-  globalForReconciler.__reconcilerTimer = timer;
+  const stop = new AbortController();
+  const state = {
+    stop,
+    running: null as Promise<unknown> | null,
+    timer: setInterval(() => {
+      if (state.running || stop.signal.aborted) return;
+      state.running = reconcileDueOrders({
+        maxDurationMs: Math.max(1_000, intervalMs - 5_000),
+        signal: stop.signal,
+      })
+        .catch((error: unknown) => {
+          console.warn('[reconciler] sweep failed:', error instanceof Error ? error.message : error);
+        })
+        .finally(() => {
+          state.running = null;
+        });
+    }, intervalMs),
+  };
+  state.timer.unref();
+  globalForReconciler.__reconciler = state;
+  process.once('SIGTERM', () => void stopReconciler());
+}
+
+/** Stops the timer and waits (at most SHUTDOWN_GRACE_MS) for a sweep under way. */
+async function stopReconciler(): Promise<void> {
+  const state = globalForReconciler.__reconciler;
+  if (!state) return;
+  clearInterval(state.timer);
+  state.stop.abort();
+  if (state.running) {
+    await Promise.race([
+      state.running,
+      new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
+    ]);
+  }
 }

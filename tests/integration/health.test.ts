@@ -16,11 +16,49 @@ describe('GET /api/health', () => {
   it('answers 200 with both dependencies ok when PostgreSQL and Redis answer', async () => {
     const response = await GET();
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({
-      status: 'ok',
-      checks: { database: 'ok', redis: 'ok' },
-      down: [],
+    const body = await response.json();
+    expect(body).toMatchObject({ checks: { database: 'ok', redis: 'ok' }, down: [] });
+    // The shared test database holds whatever other tests left (exceptions, overdue orders): the
+    // reconciler's figures are there, and the thresholds are checked below with set values.
+    expect(body.reconciler).toEqual({
+      oldestDueAgeSeconds: expect.toSatisfy((v: unknown) => v === null || typeof v === 'number'),
+      openExceptions: expect.any(Number),
+      lastSweepAgeSeconds: expect.toSatisfy((v: unknown) => v === null || typeof v === 'number'),
     });
+  });
+});
+
+describe('the reconciler in /api/health', () => {
+  const healthy = { oldestDueAgeSeconds: 12, openExceptions: 0, lastSweepAgeSeconds: 30 };
+  it.each([
+    { name: 'all within bounds', state: healthy, attention: [] },
+    { name: 'nothing due', state: { ...healthy, oldestDueAgeSeconds: null }, attention: [] },
+    {
+      name: 'an order due for six minutes',
+      state: { ...healthy, oldestDueAgeSeconds: 360 },
+      attention: ['due-backlog'],
+    },
+    { name: 'an open exception', state: { ...healthy, openExceptions: 1 }, attention: ['open-exceptions'] },
+    {
+      name: 'no sweep for eleven minutes',
+      state: { ...healthy, lastSweepAgeSeconds: 660 },
+      attention: ['reconciler-stale'],
+    },
+    {
+      name: 'never a sweep, an order due',
+      state: { ...healthy, lastSweepAgeSeconds: null },
+      attention: ['reconciler-stale'],
+    },
+    {
+      name: 'never a sweep, nothing due yet (a fresh deployment)',
+      state: { oldestDueAgeSeconds: null, openExceptions: 0, lastSweepAgeSeconds: null },
+      attention: [],
+    },
+  ])('$name: $attention', async ({ state, attention }) => {
+    const report = await checkHealth({ reconciler: async () => state });
+    expect(report.attention).toEqual(attention);
+    expect(report.status).toBe(attention.length === 0 ? 'ok' : 'degraded');
+    expect(report.reconciler).toEqual(state);
   });
 });
 

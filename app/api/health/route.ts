@@ -1,4 +1,6 @@
-// GET /api/health – State of the database and Redis: 200 when both answer, 503 naming what is down.
+// GET /api/health – The database, Redis and the reconciler. 503 when a dependency is down (the body
+// names it); 200 otherwise, with status "degraded" and `attention` when the reconciler needs a person
+// (a backlog of due orders, open payment exceptions, no recent sweep): the instance itself serves.
 import { NextResponse } from 'next/server';
 import { checkHealth } from '@/lib/health/check-health';
 import { withApiHeaders } from '@/lib/http/api-headers';
@@ -7,5 +9,5 @@ export const dynamic = 'force-dynamic';
 
 export async function GET(): Promise<NextResponse> {
   const report = await checkHealth();
-  return withApiHeaders(NextResponse.json(report, { status: report.status === 'ok' ? 200 : 503 }));
+  return withApiHeaders(NextResponse.json(report, { status: report.down.length === 0 ? 200 : 503 }));
 }

@@ -115,3 +115,63 @@ describe('settlePaidOrder', () => {
     expect(result.outcome).toBe('unknown_order');
   });
 });
+
+describe('payments that can’t be credited become payment exceptions', () => {
+  const exceptionOf = (
+    kind: 'AMOUNT_MISMATCH' | 'UNKNOWN_ORDER' | 'DUPLICATE_TRANSACTION',
+    outTradeNo: string,
+  ) => getDb().paymentException.findUnique({ where: { kind_outTradeNo: { kind, outTradeNo } } });
+
+  it('an amount mismatch: open, with both amounts; the order leaves the sweep; seen again, counted', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 1000);
+    expect((await orderRow(order.orderId)).nextCheckAt).not.toBeNull();
+    for (const via of ['notification', 'query'] as const) {
+      await settlePaidOrder(payment(order.outTradeNo, 1), { via, notificationId: `EV-mm-${order.orderId}` });
+    }
+    expect(await exceptionOf('AMOUNT_MISMATCH', order.outTradeNo)).toMatchObject({
+      status: 'OPEN',
+      orderId: order.orderId,
+      occurrences: 2,
+      details: { via: 'query', orderAmountFen: 1000, paidAmountFen: 1 },
+    });
+    const row = await orderRow(order.orderId);
+    expect(row).toMatchObject({ status: 'PENDING', nextCheckAt: null });
+    expect(await balanceOf(accountId)).toBe(0n);
+  });
+
+  it('a payment for no order we know: open, with what WeChat said', async () => {
+    const outTradeNo = `RCNOSUCH${Date.now()}`;
+    const paid = payment(outTradeNo, 250);
+    expect((await settlePaidOrder(paid, { via: 'notification' })).outcome).toBe('unknown_order');
+    expect(await exceptionOf('UNKNOWN_ORDER', outTradeNo)).toMatchObject({
+      status: 'OPEN',
+      orderId: null,
+      transactionId: paid.transactionId,
+      details: { via: 'notification', amountFen: 250 },
+    });
+  });
+
+  it('a transaction id another order already has: nothing credited, the order leaves the sweep', async () => {
+    const accountId = await newAccount();
+    const first = await createOrderFor(accountId, 300);
+    const second = await createOrderFor(accountId, 300);
+    const transactionId = uniqueTransactionId();
+    await settlePaidOrder(payment(first.outTradeNo, 300, transactionId), { via: 'query' });
+    const result = await settlePaidOrder(payment(second.outTradeNo, 300, transactionId), {
+      via: 'notification',
+      notificationId: `EV-dup-${second.orderId}`,
+    });
+    expect(result).toEqual({ outcome: 'duplicate_transaction', orderId: second.orderId });
+    expect(await balanceOf(accountId)).toBe(300n);
+    expect(await exceptionOf('DUPLICATE_TRANSACTION', second.outTradeNo)).toMatchObject({
+      status: 'OPEN',
+      orderId: second.orderId,
+      transactionId,
+    });
+    expect((await orderRow(second.orderId)).nextCheckAt).toBeNull();
+    expect(
+      await getDb().paymentNotification.findUnique({ where: { notificationId: `EV-dup-${second.orderId}` } }),
+    ).toMatchObject({ outcome: 'duplicate_transaction' });
+  });
+});
