@@ -29,6 +29,18 @@ export async function readBodyWithLimit(request: Request, limitBytes: number): P
   return Buffer.concat(chunks);
 }
 
+/**
+ * Marks an answer given before the request body was read to its end (refused before reading, or cut off
+ * at the cap) with `Connection: close`, so that the server drops the connection once the answer is out.
+ * Kept alive, the connection would still hold the rest of the upload: Node would read it to throw it
+ * away, or leave it stalled until the keep-alive timeout.
+ */
+export function closeIfBodyUnread<R extends Response>(request: Request, response: R): R {
+  const unread = request.body !== null && !request.bodyUsed;
+  if (unread || response.status === 413) response.headers.set('Connection', 'close');
+  return response;
+}
+
 /** The body as JSON, or null when it isn't (the caller's schema then names the body as invalid). */
 export async function readJsonWithLimit(request: Request, limitBytes: number): Promise<unknown> {
   const bytes = await readBodyWithLimit(request, limitBytes);
