@@ -8,6 +8,8 @@ import { AppError } from './app-error';
 export const ORDER_BODY_LIMIT_BYTES = 4 * 1024;
 /** WeChat's notifications are about 1 KiB. */
 export const NOTIFICATION_BODY_LIMIT_BYTES = 64 * 1024;
+/** Better Auth's POST bodies (start a sign-in, sign out) are a few hundred bytes of JSON. */
+export const AUTH_BODY_LIMIT_BYTES = 8 * 1024;
 
 export async function readBodyWithLimit(request: Request, limitBytes: number): Promise<Buffer> {
   const declared = request.headers.get('content-length');
