@@ -32,15 +32,22 @@ export async function readBodyWithLimit(request: Request, limitBytes: number): P
 }
 
 /**
- * Marks an answer given before the request body was read to its end (refused before reading, or cut off
- * at the cap) with `Connection: close`, so that the server drops the connection once the answer is out.
- * Kept alive, the connection would still hold the rest of the upload: Node would read it to throw it
- * away, or leave it stalled until the keep-alive timeout.
+ * For an answer given without reading the request body (refused on its headers, or on a declared
+ * length): stops the server from reading the upload any further. Node reads a body nobody has started
+ * reading to its end, to throw it away and keep the connection for a next request: for a client that
+ * goes on sending, up to the whole upload. Starting one read marks the body as being read; it then
+ * stays unread, the client's sends back up, and Node drops the idle connection after its keep-alive
+ * timeout, the answer long delivered. (`Connection: close` would have Node close the socket at once,
+ * and closing a socket with unread input sends a reset that can destroy the answer before the client
+ * has read it: seen against `next start`, e2e/large-uploads.spec.ts.)
  */
-export function closeIfBodyUnread<R extends Response>(request: Request, response: R): R {
-  const unread = request.body !== null && !request.bodyUsed;
-  if (unread || response.status === 413) response.headers.set('Connection', 'close');
-  return response;
+export function leaveBodyUnread(request: Request): void {
+  if (!request.body || request.bodyUsed) return;
+  // Settles when the connection ends; nothing waits for it.
+  request.body
+    .getReader()
+    .read()
+    .catch(() => {});
 }
 
 /** The body as JSON, or null when it isn't (the caller's schema then names the body as invalid). */

