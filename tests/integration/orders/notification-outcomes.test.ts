@@ -5,7 +5,10 @@ import { createPrivateKey, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getDb } from '@/lib/db';
 import { endPendingOrder } from '@/lib/orders/end-order';
-import { handlePaymentNotification } from '@/lib/orders/handle-payment-notification';
+import {
+  handlePaymentNotification,
+  screenPaymentNotification,
+} from '@/lib/orders/handle-payment-notification';
 import { balanceOf, createOrderFor, ledgerCount, newAccount, orderRow } from '../../support/orders-fixtures';
 import { type OrdersHarness, startOrdersHarness } from '../../support/orders-harness';
 import { encryptAsWechatPay, signAsWechatPay } from '../../support/wechat-pay-keys';
@@ -246,5 +249,41 @@ describe('handlePaymentNotification answers', () => {
     expect(await balanceOf(accountId)).toBe(0n);
     expect(await paid.send()).toEqual({ status: 204 });
     expect(await balanceOf(accountId)).toBe(3300n);
+  });
+});
+
+describe('screenPaymentNotification, before the body is read', () => {
+  it('lets the headers of a genuine notification through', async () => {
+    expect(screenPaymentNotification(notification('RCSCREEN1', 100).headers)).toBeUndefined();
+  });
+
+  it('refuses headers WeChat cannot have sent with the same 401 as every rejection; the log names why', async () => {
+    const genuine = notification('RCSCREEN2', 100).headers;
+    const cases = [
+      { reason: 'MISSING_HEADERS', headers: new Headers() },
+      {
+        reason: 'STALE_TIMESTAMP',
+        headers: new Headers({ ...Object.fromEntries(genuine), 'wechatpay-timestamp': '1700000000' }),
+      },
+      {
+        reason: 'UNKNOWN_SERIAL',
+        headers: new Headers({
+          ...Object.fromEntries(genuine),
+          'wechatpay-serial': 'PUB_KEY_ID_0000000000000000',
+        }),
+      },
+    ];
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      for (const { reason, headers } of cases) {
+        expect(screenPaymentNotification(headers), reason).toEqual({
+          status: 401,
+          body: { code: 'FAIL', message: 'notification rejected' },
+        });
+        expect(warn).toHaveBeenLastCalledWith(`[notify] rejected notification: ${reason}`);
+      }
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
