@@ -2,10 +2,12 @@ import 'server-only';
 import type { NextRequest } from 'next/server';
 import { withApiHeaders } from './api-headers';
 import { handleApiError } from './handle-api-error';
+import { leaveBodyUnread } from './read-body';
 
 /**
  * Wraps a route handler so that every thrown error becomes one consistent JSON answer, and every
- * answer carries the API's headers (api-headers.ts). The context
+ * answer carries the API's headers (api-headers.ts); a body the handler left unread stays unread
+ * (read-body.ts). The context
  * type is the handler's own: annotate it with Next's generated `RouteContext<'/api/…'>`.
  */
 export function withApiHandler<Context = unknown>(
@@ -16,6 +18,8 @@ export function withApiHandler<Context = unknown>(
       return withApiHeaders(await handler(request, context));
     } catch (error) {
       return withApiHeaders(handleApiError(error));
+    } finally {
+      leaveBodyUnread(request);
     }
   };
 }

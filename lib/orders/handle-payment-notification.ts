@@ -1,24 +1,45 @@
 import 'server-only';
-import { getWechatPayConfig, type HeaderSource, parsePaymentNotification } from '../wechat-pay';
+import {
+  checkNotificationHeaders,
+  getWechatPayConfig,
+  type HeaderSource,
+  parsePaymentNotification,
+} from '../wechat-pay';
 import { settlePaidOrder } from './settle-order';
 
-// WeChat's payment notification: verify and decrypt the raw body, then settle. The answer tells
-// WeChat whether to retry: 204 when handled (including duplicates, and outcomes a retry can't
-// change), 401 when the notification isn't authentic, 500 on a transient fault.
+// WeChat's payment notification: screen the headers before the body is read, verify and decrypt the
+// raw bytes, then settle. The answer tells WeChat whether to retry: 204 when handled (including
+// duplicates, and outcomes a retry can't change), 401 when the notification isn't authentic, 500 on
+// a transient fault.
 
 export type NotificationAnswer =
   | { status: 204 }
   | { status: 401 | 400 | 500; body: { code: 'FAIL'; message: string } };
 
+/**
+ * One answer for every notification that isn't authentic, whatever the check that failed: a caller
+ * probing the route learns nothing about which one it was. The log line names the reason.
+ */
+const REJECTED_NOTIFICATION = {
+  status: 401,
+  body: { code: 'FAIL', message: 'notification rejected' },
+} as const satisfies NotificationAnswer;
+
+/**
+ * The checks that need only the headers, for the route to make before reading the body: undefined
+ * when the request may be a notification from WeChat, else the answer to refuse it with.
+ */
+export function screenPaymentNotification(headers: HeaderSource): NotificationAnswer | undefined {
+  const screened = checkNotificationHeaders(headers, getWechatPayConfig());
+  return screened.ok ? undefined : reject(screened.reason);
+}
+
 export async function handlePaymentNotification(
   headers: HeaderSource,
-  rawBody: string,
+  rawBody: Uint8Array,
 ): Promise<NotificationAnswer> {
   const parsed = parsePaymentNotification({ headers, rawBody }, getWechatPayConfig());
-  if (!parsed.ok) {
-    console.warn(`[notify] rejected notification: ${parsed.reason}`);
-    return { status: 401, body: { code: 'FAIL', message: `verification failed: ${parsed.reason}` } };
-  }
+  if (!parsed.ok) return reject(parsed.reason);
   const { transaction, notificationId, eventType } = parsed;
   if (eventType !== 'TRANSACTION.SUCCESS' || transaction.status !== 'PAID') {
     // WeChat only notifies successes for Native payments; anything else is acknowledged and ignored.
@@ -50,4 +71,9 @@ export async function handlePaymentNotification(
     );
     return { status: 500, body: { code: 'FAIL', message: 'temporarily unable to process' } };
   }
+}
+
+function reject(reason: string): NotificationAnswer {
+  console.warn(`[notify] rejected notification: ${reason}`);
+  return REJECTED_NOTIFICATION;
 }

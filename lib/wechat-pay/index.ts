@@ -6,6 +6,10 @@ export { createWechatPayClient, type WechatPayClient } from './client';
 export { loadWechatPayConfig, type WechatPayConfig } from './config';
 export { isWechatPayError, WechatPayError } from './errors';
 export { getWechatPayClient, getWechatPayConfig, resetWechatPayForTests } from './from-env';
-export { type NotificationResult, parsePaymentNotification } from './notification';
+export {
+  checkNotificationHeaders,
+  type NotificationResult,
+  parsePaymentNotification,
+} from './notification';
 export type { NativeOrderInput, WechatTransaction } from './types';
 export type { HeaderSource } from './verify';

@@ -4,12 +4,19 @@ import { type DecryptFailureReason, decryptResource } from './decrypt';
 import { parseJson } from './json';
 import { reshapeTransaction } from './reshape';
 import type { PaymentNotification } from './types';
-import { type HeaderSource, type SignatureFailureReason, verifyWechatPaySignature } from './verify';
+import {
+  checkSignatureHeaders,
+  type HeaderSource,
+  type SignatureCheck,
+  type SignatureFailureReason,
+  verifyWechatPaySignature,
+} from './verify';
 import { notificationEnvelopeSchema, transactionSchema } from './wire';
 
-// Payment notifications (WeChat → notify_url). Verified over the raw body, decrypted, validated and
-// reshaped; any failure is a reason code, which the route answers with 4xx so that WeChat retries.
-// Checking the amount against our order is the caller's job: only it knows the order.
+// Payment notifications (WeChat → notify_url). Screened on their headers before the body is read, then
+// verified over the raw bytes, decrypted, validated and reshaped; any failure is a reason code, which the
+// route answers with 4xx so that WeChat retries. Checking the amount against our order is the caller's
+// job: only it knows the order.
 
 type NotificationFailureReason =
   | SignatureFailureReason
@@ -26,13 +33,32 @@ export type NotificationResult =
 
 export type IncomingNotification = {
   headers: HeaderSource;
-  /** The request body exactly as received (`await request.text()`), before any JSON parsing. */
-  rawBody: string;
+  /**
+   * The request body exactly as received, as bytes: never text decoded from them, which would turn
+   * invalid UTF-8 into U+FFFD and let different bytes pass for the signed ones.
+   */
+  rawBody: Uint8Array;
 };
+
+type NotificationConfig = Pick<WechatPayConfig, 'mchid' | 'appid' | 'verificationKeys' | 'apiV3Key'>;
+
+/**
+ * The checks that need no body (signature headers present, well-formed and fresh, serial known): run
+ * before reading the body, so that a request WeChat can't have sent is refused without reading it.
+ * parsePaymentNotification makes them again.
+ */
+export function checkNotificationHeaders(
+  headers: HeaderSource,
+  config: Pick<WechatPayConfig, 'verificationKeys'>,
+  now: Date = new Date(),
+): SignatureCheck {
+  const checked = checkSignatureHeaders(headers, config.verificationKeys, now);
+  return checked.ok ? { ok: true } : checked;
+}
 
 export function parsePaymentNotification(
   { headers, rawBody }: IncomingNotification,
-  config: Pick<WechatPayConfig, 'mchid' | 'appid' | 'verificationKeys' | 'apiV3Key'>,
+  config: NotificationConfig,
   now: Date = new Date(),
 ): NotificationResult {
   const signature = verifyWechatPaySignature({ headers, body: rawBody }, config.verificationKeys, now);

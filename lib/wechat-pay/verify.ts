@@ -12,6 +12,8 @@ const MAX_CLOCK_SKEW_SECONDS = 300;
 /** WeChat deliberately sends signatures with this prefix to check that merchants really verify. */
 const PROBE_SIGNATURE_PREFIX = 'WECHATPAY/SIGNTEST/';
 const SIGNATURE_TYPE = 'WECHATPAY2-SHA256-RSA2048';
+/** WeChat sends 32 letters and digits; any visible ASCII up to 64 characters is accepted, nothing else. */
+const NONCE = /^[!-~]{1,64}$/;
 
 export type SignatureFailureReason =
   | 'MISSING_HEADERS'
@@ -19,6 +21,7 @@ export type SignatureFailureReason =
   | 'MALFORMED_TIMESTAMP'
   | 'STALE_TIMESTAMP'
   | 'FUTURE_TIMESTAMP'
+  | 'MALFORMED_NONCE_HEADER'
   | 'PROBE_SIGNATURE'
   | 'UNKNOWN_SERIAL'
   | 'KEY_NOT_VALID_NOW'
@@ -27,12 +30,17 @@ export type SignatureFailureReason =
 
 export type SignatureCheck = { ok: true } | { ok: false; reason: SignatureFailureReason };
 
+/** What the headers alone establish: everything but the signature over the body. */
+export type HeaderCheck =
+  | { ok: true; timestamp: string; nonce: string; signature: Buffer; key: VerificationKey }
+  | { ok: false; reason: SignatureFailureReason };
+
 /** Fetch `Headers`, or a plain object such as Node's IncomingHttpHeaders (any key case). */
 export type HeaderSource = Headers | Readonly<Record<string, string | readonly string[] | undefined>>;
 
 export type SignedMessage = {
   headers: HeaderSource;
-  /** The raw body as received: never a re-serialised object. */
+  /** The raw body as received, bytes as they came off the wire: never a re-serialised object. */
   body: string | Uint8Array;
 };
 
@@ -48,11 +56,16 @@ export function hasSignatureHeaders(headers: HeaderSource): boolean {
   return SIGNATURE_HEADERS.some((name) => readHeader(headers, name) !== undefined);
 }
 
-export function verifyWechatPaySignature(
-  { headers, body }: SignedMessage,
+/**
+ * Every check that needs only the headers: all four present and well-formed, the timestamp inside the
+ * replay window, and the serial naming a key we hold that is valid now. A notification route runs it
+ * before reading the body, so that a request no key could have signed costs no read at all.
+ */
+export function checkSignatureHeaders(
+  headers: HeaderSource,
   keys: ReadonlyMap<string, VerificationKey>,
   now: Date,
-): SignatureCheck {
+): HeaderCheck {
   const [timestamp, nonce, signature, serial] = SIGNATURE_HEADERS.map((name) => readHeader(headers, name));
   if (!timestamp || !nonce || !signature || !serial) return reject('MISSING_HEADERS');
 
@@ -65,6 +78,10 @@ export function verifyWechatPaySignature(
   if (skewSeconds > MAX_CLOCK_SKEW_SECONDS) return reject('STALE_TIMESTAMP');
   if (skewSeconds < -MAX_CLOCK_SKEW_SECONDS) return reject('FUTURE_TIMESTAMP');
 
+  // The nonce is a line of the signed message: a line break in it would let bytes move between the
+  // nonce and the body without changing the signature.
+  if (!NONCE.test(nonce)) return reject('MALFORMED_NONCE_HEADER');
+
   if (signature.startsWith(PROBE_SIGNATURE_PREFIX)) return reject('PROBE_SIGNATURE');
 
   const key = keys.get(normalizeSerial(serial));
@@ -75,6 +92,18 @@ export function verifyWechatPaySignature(
 
   const signatureBytes = decodeStrictBase64(signature);
   if (!signatureBytes) return reject('MALFORMED_SIGNATURE');
+  return { ok: true, timestamp, nonce, signature: signatureBytes, key };
+}
+
+/** The headers' checks, then the signature over `timestamp\nnonce\nbody\n`, built from the body's bytes. */
+export function verifyWechatPaySignature(
+  { headers, body }: SignedMessage,
+  keys: ReadonlyMap<string, VerificationKey>,
+  now: Date,
+): SignatureCheck {
+  const checked = checkSignatureHeaders(headers, keys, now);
+  if (!checked.ok) return checked;
+  const { timestamp, nonce, signature, key } = checked;
 
   const message = Buffer.concat([
     Buffer.from(`${timestamp}\n${nonce}\n`, 'utf8'),
@@ -83,15 +112,15 @@ export function verifyWechatPaySignature(
   ]);
   let valid = false;
   try {
-    valid = verify('sha256', message, key.publicKey, signatureBytes);
+    valid = verify('sha256', message, key.publicKey, signature);
   } catch {
     // OpenSSL may raise on a signature of the wrong length instead of returning false.
     valid = false;
   }
-  return valid ? { ok: true } : reject('SIGNATURE_MISMATCH');
+  return valid ? { ok: true } : { ok: false, reason: 'SIGNATURE_MISMATCH' };
 }
 
-function reject(reason: SignatureFailureReason): SignatureCheck {
+function reject(reason: SignatureFailureReason): HeaderCheck {
   return { ok: false, reason };
 }
 

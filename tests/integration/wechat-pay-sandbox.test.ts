@@ -62,10 +62,7 @@ async function startReceiver() {
     const headers = Object.fromEntries(
       Object.entries(request.headers).filter((e): e is [string, string] => typeof e[1] === 'string'),
     );
-    const result = parsePaymentNotification(
-      { headers, rawBody: Buffer.concat(chunks).toString('utf8') },
-      config,
-    );
+    const result = parsePaymentNotification({ headers, rawBody: Buffer.concat(chunks) }, config);
     received.push(result);
     response.writeHead(result.ok ? 204 : 401).end();
   });

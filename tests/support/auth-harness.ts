@@ -1,13 +1,15 @@
 // Runs the app's sign-in (Better Auth with the WeChat provider, as configured in lib/auth) on a small
 // HTTP server, against a WeChat sandbox that knows this app as a website application: the real
-// protocol end to end, without Next.js. Same handler as app/api/auth/[...all]/route.ts.
+// protocol end to end, without Next.js. The handlers of app/api/auth/[...all]/route.ts themselves
+// (Better Auth behind the route's body cap).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type RunningSandbox, startSandbox } from '@recharge/wechatpay-sandbox/server';
 import { toNodeHandler } from 'better-auth/node';
-import { getAuth, resetAuthForTests } from '@/lib/auth/auth';
+import { GET, POST } from '@/app/api/auth/[...all]/route';
+import { resetAuthForTests } from '@/lib/auth/auth';
 import { resetEnvForTests } from '@/lib/env';
-import { PEER_ADDRESS_HEADER, withClientAddressHeader } from '@/lib/http/client-address';
+import { PEER_ADDRESS_HEADER } from '@/lib/http/client-address';
 
 export interface AuthHarness {
   appUrl: string;
@@ -41,7 +43,10 @@ export async function startAuthHarness(
       },
     ],
   });
-  const handle = toNodeHandler((request: Request) => getAuth().handler(withClientAddressHeader(request)));
+  // The route's POST is typed for Next's NextRequest; it reads nothing a plain Request lacks.
+  const handle = toNodeHandler((request: Request) =>
+    request.method === 'POST' ? POST(request as never, undefined) : GET(request),
+  );
   const server = createServer((req, res) => {
     // What our patch to Next's server does for the route: the socket's peer, never a client's word.
     req.headers[PEER_ADDRESS_HEADER] = req.socket.remoteAddress ?? '';

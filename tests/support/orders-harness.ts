@@ -67,7 +67,7 @@ async function startNotifyServer(): Promise<{ server: Server; url: string }> {
     for (const [key, value] of Object.entries(request.headers)) {
       if (typeof value === 'string') headers.set(key, value);
     }
-    const answer = await handlePaymentNotification(headers, Buffer.concat(chunks).toString('utf8'));
+    const answer = await handlePaymentNotification(headers, Buffer.concat(chunks));
     if (answer.status === 204) {
       response.writeHead(204).end();
     } else {

@@ -84,7 +84,8 @@ export type WechatPaySignatureOptions = {
   privateKey: KeyObjectType;
   /** `PUB_KEY_ID_…` or a platform certificate serial. */
   serial: string;
-  body: string;
+  /** Signed as given: a string as its UTF-8 bytes, bytes as they are. */
+  body: string | Uint8Array;
   /** Unix seconds; defaults to now. */
   timestamp?: number;
   nonce?: string;
@@ -96,7 +97,11 @@ export type WechatPaySignatureOptions = {
 export function signAsWechatPay(options: WechatPaySignatureOptions): Record<string, string> {
   const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
   const nonce = options.nonce ?? randomBytes(16).toString('hex');
-  const message = Buffer.from(`${timestamp}\n${nonce}\n${options.body}\n`, 'utf8');
+  const message = Buffer.concat([
+    Buffer.from(`${timestamp}\n${nonce}\n`, 'utf8'),
+    typeof options.body === 'string' ? Buffer.from(options.body, 'utf8') : options.body,
+    Buffer.from('\n', 'utf8'),
+  ]);
   return {
     'Wechatpay-Timestamp': timestamp,
     'Wechatpay-Nonce': nonce,

@@ -15,7 +15,6 @@ vi.mock('next/headers', () => ({
 }));
 
 const { POST: createOrder } = await import('@/app/api/orders/route');
-const { POST: notify } = await import('@/app/api/wechat-pay/notify/route');
 
 let harness: AuthHarness;
 let userId: string;
@@ -156,15 +155,5 @@ describe('body size caps', () => {
     const padded = `{"amountFen":0,"pad":"${' '.repeat(4 * 1024 - 30)}"}`;
     expect(Buffer.byteLength(padded)).toBeLessThanOrEqual(4 * 1024);
     expect((await post(json, padded)).status).toBe(422);
-  });
-
-  it('refuses a notification body over 64 KiB with 413', async () => {
-    const request = new Request(`${harness.appUrl}/api/wechat-pay/notify`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: 'x'.repeat(64 * 1024 + 1),
-    });
-    const response = await notify(request);
-    expect(response.status).toBe(413);
   });
 });

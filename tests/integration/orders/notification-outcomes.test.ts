@@ -5,7 +5,10 @@ import { createPrivateKey, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getDb } from '@/lib/db';
 import { endPendingOrder } from '@/lib/orders/end-order';
-import { handlePaymentNotification } from '@/lib/orders/handle-payment-notification';
+import {
+  handlePaymentNotification,
+  screenPaymentNotification,
+} from '@/lib/orders/handle-payment-notification';
 import { balanceOf, createOrderFor, ledgerCount, newAccount, orderRow } from '../../support/orders-fixtures';
 import { type OrdersHarness, startOrdersHarness } from '../../support/orders-harness';
 import { encryptAsWechatPay, signAsWechatPay } from '../../support/wechat-pay-keys';
@@ -35,6 +38,7 @@ type Overrides = {
   transaction?: Record<string, unknown>;
   notificationId?: string;
   signature?: string;
+  apiV3Key?: string;
 };
 
 /** A notification as WeChat sends it for a paid order, and its id. */
@@ -61,7 +65,7 @@ function notification(outTradeNo: string, totalFen: number, overrides: Overrides
     resource: {
       original_type: 'transaction',
       algorithm: 'AEAD_AES_256_GCM',
-      ...encryptAsWechatPay(env('WECHATPAY_APIV3_KEY'), JSON.stringify(transaction)),
+      ...encryptAsWechatPay(overrides.apiV3Key ?? env('WECHATPAY_APIV3_KEY'), JSON.stringify(transaction)),
     },
   });
   const headers = new Headers(
@@ -75,7 +79,9 @@ function notification(outTradeNo: string, totalFen: number, overrides: Overrides
   return {
     notificationId,
     transactionId: transaction.transaction_id,
-    send: () => handlePaymentNotification(headers, rawBody),
+    headers,
+    rawBody: Buffer.from(rawBody, 'utf8'),
+    send: () => handlePaymentNotification(headers, Buffer.from(rawBody, 'utf8')),
   };
 }
 
@@ -179,15 +185,49 @@ describe('handlePaymentNotification answers', () => {
     expect(await balanceOf(accountId)).toBe(0n);
   });
 
-  it('401 naming the reason to a notification whose signature does not verify', async () => {
+  it('401, the same for every reason, to a notification that is not authentic; the log names the reason', async () => {
     const accountId = await newAccount();
     const order = await createOrderFor(accountId, 3200);
-    const forged = notification(order.outTradeNo, 3200, { signature: 'WECHATPAY/SIGNTEST/abc=' });
-    expect(await forged.send()).toEqual({
-      status: 401,
-      body: { code: 'FAIL', message: 'verification failed: PROBE_SIGNATURE' },
+    const genuine = notification(order.outTradeNo, 3200);
+    const withHeader = (name: string, value: string) => {
+      const headers = new Headers(genuine.headers);
+      headers.set(name, value);
+      return headers;
+    };
+    const tampered = Buffer.from(genuine.rawBody.toString('utf8').replace('支付成功', '支付失败'), 'utf8');
+    const cases = [
+      { reason: 'PROBE_SIGNATURE', headers: withHeader('Wechatpay-Signature', 'WECHATPAY/SIGNTEST/abc=') },
+      { reason: 'UNKNOWN_SERIAL', headers: withHeader('Wechatpay-Serial', 'PUB_KEY_ID_0000000000000000') },
+      { reason: 'STALE_TIMESTAMP', headers: withHeader('Wechatpay-Timestamp', '1700000000') },
+      { reason: 'MISSING_HEADERS', headers: new Headers() },
+      { reason: 'SIGNATURE_MISMATCH', headers: genuine.headers, body: tampered },
+    ];
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      for (const { reason, headers, body } of cases) {
+        expect(await handlePaymentNotification(headers, body ?? genuine.rawBody), reason).toEqual({
+          status: 401,
+          body: { code: 'FAIL', message: 'notification rejected' },
+        });
+        expect(warn).toHaveBeenLastCalledWith(`[notify] rejected notification: ${reason}`);
+      }
+    } finally {
+      warn.mockRestore();
+    }
+    expect(await recorded(genuine.notificationId)).toBeNull();
+    expect(await balanceOf(accountId)).toBe(0n);
+  });
+
+  it('401, the same answer, to a notification whose resource does not decrypt', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 3250);
+    const sealedWithAnotherKey = notification(order.outTradeNo, 3250, {
+      apiV3Key: 'ZYXWVUTSRQPONMLKJIHGFEDCBA987654',
     });
-    expect(await recorded(forged.notificationId)).toBeNull();
+    expect(await sealedWithAnotherKey.send()).toEqual({
+      status: 401,
+      body: { code: 'FAIL', message: 'notification rejected' },
+    });
     expect(await balanceOf(accountId)).toBe(0n);
   });
 
@@ -209,5 +249,41 @@ describe('handlePaymentNotification answers', () => {
     expect(await balanceOf(accountId)).toBe(0n);
     expect(await paid.send()).toEqual({ status: 204 });
     expect(await balanceOf(accountId)).toBe(3300n);
+  });
+});
+
+describe('screenPaymentNotification, before the body is read', () => {
+  it('lets the headers of a genuine notification through', async () => {
+    expect(screenPaymentNotification(notification('RCSCREEN1', 100).headers)).toBeUndefined();
+  });
+
+  it('refuses headers WeChat cannot have sent with the same 401 as every rejection; the log names why', async () => {
+    const genuine = notification('RCSCREEN2', 100).headers;
+    const cases = [
+      { reason: 'MISSING_HEADERS', headers: new Headers() },
+      {
+        reason: 'STALE_TIMESTAMP',
+        headers: new Headers({ ...Object.fromEntries(genuine), 'wechatpay-timestamp': '1700000000' }),
+      },
+      {
+        reason: 'UNKNOWN_SERIAL',
+        headers: new Headers({
+          ...Object.fromEntries(genuine),
+          'wechatpay-serial': 'PUB_KEY_ID_0000000000000000',
+        }),
+      },
+    ];
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      for (const { reason, headers } of cases) {
+        expect(screenPaymentNotification(headers), reason).toEqual({
+          status: 401,
+          body: { code: 'FAIL', message: 'notification rejected' },
+        });
+        expect(warn).toHaveBeenLastCalledWith(`[notify] rejected notification: ${reason}`);
+      }
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WechatPayConfig } from '@/lib/wechat-pay/config';
-import { parsePaymentNotification } from '@/lib/wechat-pay/notification';
+import { checkNotificationHeaders, parsePaymentNotification } from '@/lib/wechat-pay/notification';
 import {
   createWechatPayTestKeys,
   encryptAsWechatPay,
@@ -44,7 +44,8 @@ function buildNotification(options: NotificationOptions = {}) {
       ...options.resource,
     },
   };
-  const rawBody = (options.serialize ?? ((value) => JSON.stringify(value, null, 2)))(envelope);
+  const text = (options.serialize ?? ((value) => JSON.stringify(value, null, 2)))(envelope);
+  const rawBody = Buffer.from(text, 'utf8');
   const headers = signAsWechatPay({
     privateKey: keys.wechatpay.privateKey,
     serial: keys.wechatpay.publicKeyId,
@@ -52,7 +53,7 @@ function buildNotification(options: NotificationOptions = {}) {
     timestamp: options.timestamp ?? NOW_SECONDS,
     signature: options.signature,
   });
-  return { headers, rawBody };
+  return { headers, rawBody, text };
 }
 
 describe('parsePaymentNotification', () => {
@@ -91,7 +92,7 @@ describe('parsePaymentNotification', () => {
 
   it('rejects a body that was re-serialised after signing', () => {
     const { headers, rawBody } = buildNotification();
-    const reserialised = JSON.stringify(JSON.parse(rawBody));
+    const reserialised = Buffer.from(JSON.stringify(JSON.parse(rawBody.toString('utf8'))));
     expect(parsePaymentNotification({ headers, rawBody: reserialised }, config, NOW)).toEqual({
       ok: false,
       reason: 'SIGNATURE_MISMATCH',
@@ -100,7 +101,7 @@ describe('parsePaymentNotification', () => {
 
   it.each<{
     name: string;
-    build: () => { headers: Record<string, string>; rawBody: string };
+    build: () => { headers: Record<string, string>; rawBody: Uint8Array };
     reason: string;
   }>([
     {
@@ -187,5 +188,84 @@ describe('parsePaymentNotification', () => {
     },
   ])('rejects $name with $reason', ({ build, reason }) => {
     expect(parsePaymentNotification(build(), config, NOW)).toEqual({ ok: false, reason });
+  });
+});
+
+describe('parsePaymentNotification reads the body as bytes', () => {
+  /** A genuine notification whose summary field carries the given bytes, signed over the body as sent. */
+  function withSummaryBytes(summary: Buffer, signedSummary: Buffer = summary) {
+    const { rawBody } = buildNotification({ serialize: (value) => JSON.stringify(value) });
+    const [before, after] = rawBody.toString('utf8').split('支付成功') as [string, string];
+    const body = (bytes: Buffer) => Buffer.concat([Buffer.from(before), bytes, Buffer.from(after)]);
+    const headers = signAsWechatPay({
+      privateKey: keys.wechatpay.privateKey,
+      serial: keys.wechatpay.publicKeyId,
+      body: body(signedSummary),
+      timestamp: NOW_SECONDS,
+    });
+    return { headers, rawBody: body(summary) };
+  }
+
+  it('accepts a summary in UTF-8, as WeChat sends it', () => {
+    expect(parsePaymentNotification(withSummaryBytes(Buffer.from('支付成功')), config, NOW).ok).toBe(true);
+  });
+
+  it('refuses a signed body that is not UTF-8 as MALFORMED_BODY rather than reading it as U+FFFD', () => {
+    const notUtf8 = withSummaryBytes(Buffer.from([0xff, 0xfe]));
+    expect(parsePaymentNotification(notUtf8, config, NOW)).toEqual({ ok: false, reason: 'MALFORMED_BODY' });
+  });
+
+  it('refuses a stray 0xFF sent where U+FFFD was signed: the same text, not the same bytes', () => {
+    const swapped = withSummaryBytes(Buffer.from([0xff]), Buffer.from('\ufffd'));
+    expect(parsePaymentNotification(swapped, config, NOW)).toEqual({
+      ok: false,
+      reason: 'SIGNATURE_MISMATCH',
+    });
+  });
+});
+
+describe('checkNotificationHeaders: before the body is read', () => {
+  it('passes the headers of a genuine notification, saying nothing more', () => {
+    expect(checkNotificationHeaders(buildNotification().headers, config, NOW)).toEqual({ ok: true });
+  });
+
+  it('checks against the current time when not given one', () => {
+    const fresh = buildNotification({ timestamp: Math.floor(Date.now() / 1000) });
+    expect(checkNotificationHeaders(fresh.headers, config)).toEqual({ ok: true });
+    expect(checkNotificationHeaders(buildNotification({ timestamp: 1 }).headers, config)).toEqual({
+      ok: false,
+      reason: 'STALE_TIMESTAMP',
+    });
+  });
+
+  it.each([
+    { name: 'no headers at all', headers: () => ({}), reason: 'MISSING_HEADERS' },
+    {
+      name: 'a serial that names no configured key',
+      headers: () => ({ ...buildNotification().headers, 'Wechatpay-Serial': keys.merchant.serialNo }),
+      reason: 'UNKNOWN_SERIAL',
+    },
+    {
+      name: 'a replay older than 5 minutes',
+      headers: () => buildNotification({ timestamp: NOW_SECONDS - 301 }).headers,
+      reason: 'STALE_TIMESTAMP',
+    },
+    {
+      name: 'a signature that is not base64',
+      headers: () => buildNotification({ signature: '%%%' }).headers,
+      reason: 'MALFORMED_SIGNATURE',
+    },
+  ])('refuses $name with $reason', ({ headers, reason }) => {
+    expect(checkNotificationHeaders(headers(), config, NOW)).toEqual({ ok: false, reason });
+  });
+
+  it('does not check the signature itself: that needs the body', () => {
+    const { headers } = buildNotification();
+    const otherBody = buildNotification({ serialize: () => '{}' });
+    expect(parsePaymentNotification({ headers, rawBody: otherBody.rawBody }, config, NOW)).toEqual({
+      ok: false,
+      reason: 'SIGNATURE_MISMATCH',
+    });
+    expect(checkNotificationHeaders(headers, config, NOW)).toEqual({ ok: true });
   });
 });

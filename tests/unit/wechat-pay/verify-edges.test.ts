@@ -1,10 +1,11 @@
 // Edges of response and notification verification that the main verify tests leave open: the
-// key's validity window at its exact ends, the one signature type WeChat announces, and timestamp
-// and header shapes that must be refused rather than half-read.
+// key's validity window at its exact ends, the one signature type WeChat announces, timestamp, nonce
+// and header shapes that must be refused rather than half-read, bodies compared as bytes, and the
+// header-only check a notification route makes before reading the body.
 import type { KeyObject } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { VerificationKey } from '@/lib/wechat-pay/config';
-import { verifyWechatPaySignature } from '@/lib/wechat-pay/verify';
+import { checkSignatureHeaders, verifyWechatPaySignature } from '@/lib/wechat-pay/verify';
 import { createWechatPayTestKeys, signAsWechatPay } from '../../support/wechat-pay-keys';
 
 const BODY = '{"code_url":"weixin://wxpay/bizpayurl?pr=edge"}';
@@ -119,7 +120,7 @@ describe('verifyWechatPaySignature: headers', () => {
     });
   });
 
-  it('verifies the message timestamp\\nnonce\\nbody\\n, whatever the split between nonce and body', () => {
+  it('refuses a nonce with a line break: bytes could move between the nonce and the body unnoticed', () => {
     const headers = signAsWechatPay({
       privateKey,
       serial: SERIAL,
@@ -127,11 +128,127 @@ describe('verifyWechatPaySignature: headers', () => {
       timestamp: NOW_SECONDS,
       nonce: 'n',
     });
+    // Signed over `ts\nn\nx\n{BODY}\n`: the same bytes as nonce `n\nx` with body BODY.
+    expect(verifyWechatPaySignature({ headers, body: `x\n${BODY}` }, keysWith({}), NOW)).toEqual({
+      ok: true,
+    });
     const moved = { ...headers, 'Wechatpay-Nonce': 'n\nx' };
-    expect(verifyWechatPaySignature({ headers: moved, body: BODY }, keysWith({}), NOW)).toEqual({ ok: true });
+    expect(verifyWechatPaySignature({ headers: moved, body: BODY }, keysWith({}), NOW)).toEqual({
+      ok: false,
+      reason: 'MALFORMED_NONCE_HEADER',
+    });
     expect(verifyWechatPaySignature({ headers, body: BODY }, keysWith({}), NOW)).toEqual({
       ok: false,
       reason: 'SIGNATURE_MISMATCH',
     });
+  });
+
+  it.each([
+    { name: 'one character', nonce: 'n' },
+    { name: '64 characters', nonce: 'N'.repeat(64) },
+    { name: "WeChat's 32 letters and digits", nonce: '5K8264ILTKCH16CQ2502SI8ZNMTM67VS' },
+    { name: 'the ends of visible ASCII', nonce: '!0aZ~' },
+  ])('accepts a nonce of $name', ({ nonce }) => {
+    const headers = signAsWechatPay({
+      privateKey,
+      serial: SERIAL,
+      body: BODY,
+      timestamp: NOW_SECONDS,
+      nonce,
+    });
+    expect(verifyWechatPaySignature({ headers, body: BODY }, keysWith({}), NOW)).toEqual({ ok: true });
+  });
+
+  it.each([
+    { name: '65 characters', nonce: 'N'.repeat(65) },
+    { name: 'a space inside', nonce: 'abc def' },
+    { name: 'a leading space', nonce: ' abcdef' },
+    { name: 'a trailing space', nonce: 'abcdef ' },
+    { name: 'a tab', nonce: 'abc\tdef' },
+    { name: 'a DEL character', nonce: 'abc\u007f' },
+    { name: 'letters outside ASCII', nonce: 'abcdé' },
+  ])('refuses a nonce of $name as MALFORMED_NONCE_HEADER', ({ nonce }) => {
+    const headers = signAsWechatPay({
+      privateKey,
+      serial: SERIAL,
+      body: BODY,
+      timestamp: NOW_SECONDS,
+      nonce,
+    });
+    expect(verifyWechatPaySignature({ headers, body: BODY }, keysWith({}), NOW)).toEqual({
+      ok: false,
+      reason: 'MALFORMED_NONCE_HEADER',
+    });
+  });
+});
+
+describe('verifyWechatPaySignature: the body is verified as the bytes received', () => {
+  // U+FFFD (EF BF BD) is what a lenient UTF-8 decoder makes of a stray 0xFF: signed over one, sent with
+  // the other, a body compared as decoded text would pass for the signed one.
+  const signedBytes = Buffer.concat([
+    Buffer.from('{"summary":"'),
+    Buffer.from([0xef, 0xbf, 0xbd]),
+    Buffer.from('"}'),
+  ]);
+  const sentBytes = Buffer.concat([Buffer.from('{"summary":"'), Buffer.from([0xff]), Buffer.from('"}')]);
+
+  it('refuses bytes that differ from the signed ones, even where both decode to the same text', () => {
+    expect(new TextDecoder().decode(sentBytes)).toBe(new TextDecoder().decode(signedBytes));
+    const headers = signAsWechatPay({
+      privateKey,
+      serial: SERIAL,
+      body: signedBytes,
+      timestamp: NOW_SECONDS,
+    });
+    expect(verifyWechatPaySignature({ headers, body: sentBytes }, keysWith({}), NOW)).toEqual({
+      ok: false,
+      reason: 'SIGNATURE_MISMATCH',
+    });
+    expect(verifyWechatPaySignature({ headers, body: signedBytes }, keysWith({}), NOW)).toEqual({ ok: true });
+  });
+
+  it('accepts bytes that are not UTF-8 when they are exactly the signed ones', () => {
+    const headers = signAsWechatPay({ privateKey, serial: SERIAL, body: sentBytes, timestamp: NOW_SECONDS });
+    expect(verifyWechatPaySignature({ headers, body: sentBytes }, keysWith({}), NOW)).toEqual({ ok: true });
+  });
+});
+
+describe('checkSignatureHeaders: what the headers establish before any body is read', () => {
+  it('hands back the parts of a complete, fresh set naming a known key, without looking at a body', () => {
+    const headers = signed();
+    const key = { publicKey };
+    expect(checkSignatureHeaders(headers, new Map([[SERIAL, key]]), NOW)).toEqual({
+      ok: true,
+      timestamp: String(NOW_SECONDS),
+      nonce: headers['Wechatpay-Nonce'],
+      signature: Buffer.from(headers['Wechatpay-Signature'] ?? '', 'base64'),
+      key,
+    });
+  });
+
+  it.each([
+    { name: 'no headers', headers: () => ({}), reason: 'MISSING_HEADERS' },
+    {
+      name: 'a timestamp 301 s old',
+      headers: () => signed({}, NOW_SECONDS - 301),
+      reason: 'STALE_TIMESTAMP',
+    },
+    {
+      name: 'an unknown serial',
+      headers: () => signed({ 'Wechatpay-Serial': 'PUB_KEY_ID_0114232019112100000000' }),
+      reason: 'UNKNOWN_SERIAL',
+    },
+    {
+      name: 'a signature that is not base64',
+      headers: () => signed({ 'Wechatpay-Signature': 'not base64!' }),
+      reason: 'MALFORMED_SIGNATURE',
+    },
+    {
+      name: 'a nonce with a space',
+      headers: () => signed({ 'Wechatpay-Nonce': 'a b' }),
+      reason: 'MALFORMED_NONCE_HEADER',
+    },
+  ])('refuses $name with $reason', ({ headers, reason }) => {
+    expect(checkSignatureHeaders(headers(), keysWith({}), NOW)).toEqual({ ok: false, reason });
   });
 });

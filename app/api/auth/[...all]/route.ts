@@ -2,6 +2,8 @@
 import { getAuth } from '@/lib/auth/auth';
 import { withApiHeaders } from '@/lib/http/api-headers';
 import { withClientAddressHeader } from '@/lib/http/client-address';
+import { AUTH_BODY_LIMIT_BYTES, readBodyWithLimit } from '@/lib/http/read-body';
+import { withApiHandler } from '@/lib/http/with-api-handler';
 
 export const dynamic = 'force-dynamic';
 
@@ -12,4 +14,17 @@ async function handle(request: Request): Promise<Response> {
 }
 
 export const GET = handle;
-export const POST = handle;
+
+// Better Auth reads a request body whole (request.json(), text(), formData()) before looking at it,
+// however large: a 1 GiB upload would be held in memory. The body is read here first, with a cap (413
+// beyond it, without reading on), and handed on as a new Request.
+export const POST = withApiHandler(async (request) => {
+  const body = await readBodyWithLimit(request, AUTH_BODY_LIMIT_BYTES);
+  const headers = new Headers(request.headers);
+  // They described the upload as it came; the new Request frames its buffered body itself.
+  headers.delete('content-length');
+  headers.delete('transfer-encoding');
+  return handle(
+    new Request(request.url, { method: 'POST', headers, body: new Uint8Array(body), signal: request.signal }),
+  );
+});

@@ -1,23 +1,40 @@
-// POST /api/wechat-pay/notify – WeChat Pay's payment notification: verify, decrypt, settle once.
+// POST /api/wechat-pay/notify – WeChat Pay's payment notification: screen, verify, decrypt, settle once.
 import { NextResponse } from 'next/server';
 import { withApiHeaders } from '@/lib/http/api-headers';
 import { AppError } from '@/lib/http/app-error';
-import { NOTIFICATION_BODY_LIMIT_BYTES, readBodyWithLimit } from '@/lib/http/read-body';
-import { handlePaymentNotification } from '@/lib/orders/handle-payment-notification';
+import { leaveBodyUnread, NOTIFICATION_BODY_LIMIT_BYTES, readBodyWithLimit } from '@/lib/http/read-body';
+import {
+  handlePaymentNotification,
+  type NotificationAnswer,
+  screenPaymentNotification,
+} from '@/lib/orders/handle-payment-notification';
 
 export const dynamic = 'force-dynamic';
 
 export async function POST(request: Request): Promise<Response> {
-  // The signature covers the exact bytes sent: read the raw text, never a re-serialized object.
-  let rawBody: string;
+  // Headers first: a request without fresh signature headers naming a key we hold is refused unread.
+  const refused = screenPaymentNotification(request.headers);
+  if (refused) {
+    leaveBodyUnread(request);
+    return answer(refused);
+  }
+  // The signature covers the exact bytes sent: they are verified as bytes, never as decoded text.
+  let rawBody: Buffer;
   try {
-    rawBody = (await readBodyWithLimit(request, NOTIFICATION_BODY_LIMIT_BYTES)).toString('utf8');
+    rawBody = await readBodyWithLimit(request, NOTIFICATION_BODY_LIMIT_BYTES);
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
     console.warn(`[notify] refused a notification body: ${error.message}`);
+    leaveBodyUnread(request);
     return withApiHeaders(NextResponse.json({ code: 'FAIL', message: 'payload too large' }, { status: 413 }));
   }
-  const answer = await handlePaymentNotification(request.headers, rawBody);
-  if (answer.status === 204) return withApiHeaders(new Response(null, { status: 204 }));
-  return withApiHeaders(NextResponse.json(answer.body, { status: answer.status }));
+  return answer(await handlePaymentNotification(request.headers, rawBody));
+}
+
+function answer(notification: NotificationAnswer): Response {
+  const response =
+    notification.status === 204
+      ? new Response(null, { status: 204 })
+      : NextResponse.json(notification.body, { status: notification.status });
+  return withApiHeaders(response);
 }
