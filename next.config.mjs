@@ -5,6 +5,12 @@ const nextConfig = {
   // pg and the Prisma runtime are Node libraries: load them from node_modules at run time
   // instead of bundling them into the server build.
   serverExternalPackages: ['pg', '@prisma/adapter-pg'],
+  experimental: {
+    // Next.js buffers a request body for proxy.ts (pages only here; no page takes a body: there are
+    // no server actions) up to this much, 10 MB by default: a 1 GiB POST to a page cost the server
+    // ~30 MB of memory per request. It still reads the rest to discard it (README, Security).
+    proxyClientMaxBodySize: '16kb',
+  },
   // Static files Next.js serves itself (proxy.ts gives pages theirs, the handlers API answers theirs).
   async headers() {
     const headers = [
