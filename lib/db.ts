@@ -1,7 +1,7 @@
 import 'server-only';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { getEnv } from './env';
-import { PrismaClient } from './generated/prisma/client';
+import { Prisma, PrismaClient } from './generated/prisma/client';
 
 // One client per process, created on first use (never at import: `next build` imports routes
 // without a database). Kept on globalThis so dev-mode hot reloads don't open a pool per edit.
@@ -17,3 +17,21 @@ export function getDb(): PrismaClient {
 }
 
 export type Db = PrismaClient;
+
+// Prisma's codes for "the database isn't there": can't reach it, timed out, it closed the
+// connection, no connection free in the pool, a transaction couldn't start in time.
+const UNAVAILABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028']);
+const UNAVAILABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+
+/** The error says PostgreSQL can't be reached right now (not that a query was wrong). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (error instanceof Prisma.PrismaClientInitializationError) return true;
+  if (error instanceof Prisma.PrismaClientKnownRequestError) {
+    if (UNAVAILABLE_CODES.has(error.code)) return true;
+    const kind = (error.meta as { driverAdapterError?: { cause?: { kind?: string } } } | undefined)
+      ?.driverAdapterError?.cause?.kind;
+    return kind !== undefined && UNAVAILABLE_KINDS.has(kind);
+  }
+  // pg's own, when a connection dies under a query.
+  return error instanceof Error && /Connection terminated|ECONNREFUSED|ECONNRESET/.test(error.message);
+}

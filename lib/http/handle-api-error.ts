@@ -1,6 +1,7 @@
 import 'server-only';
 import { NextResponse } from 'next/server';
 import { ZodError } from 'zod';
+import { isDatabaseUnavailable } from '../db';
 import { AppError } from './app-error';
 
 export interface ErrorBody {
@@ -21,6 +22,14 @@ export function handleApiError(error: unknown): NextResponse<ErrorBody> {
     const headers =
       error.retryAfterSeconds === undefined ? undefined : { 'Retry-After': String(error.retryAfterSeconds) };
     return NextResponse.json(body, { status: error.status, headers });
+  }
+  if (isDatabaseUnavailable(error)) {
+    // Nothing was done (every write is one transaction): the caller may simply try again.
+    console.error('[api] database unavailable', error instanceof Error ? error.message : error);
+    return NextResponse.json(
+      { error: { code: 'service_unavailable', message: '服务暂时不可用，请稍后再试' } },
+      { status: 503, headers: { 'Retry-After': '5' } },
+    );
   }
   console.error('[api] unhandled error', error);
   return NextResponse.json(
