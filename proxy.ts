@@ -3,6 +3,7 @@
 // (next.config.mjs, the handlers), and a proxy in front of every poll of the status route would
 // double its cost (npm run bench).
 import { type NextRequest, NextResponse } from 'next/server';
+import { requestIdOf } from '@/lib/http/request-id';
 import { contentSecurityPolicy, securityHeaders } from '@/lib/http/security-headers';
 
 export function proxy(request: NextRequest) {
@@ -11,8 +12,12 @@ export function proxy(request: NextRequest) {
   const policy = contentSecurityPolicy(nonce);
   const headers = new Headers(request.headers);
   headers.set('Content-Security-Policy', policy);
+  // The page's request id, for its server components and in its answer (lib/http/request-id.ts).
+  const requestId = requestIdOf(request.headers);
+  headers.set('X-Request-Id', requestId);
   const response = NextResponse.next({ request: { headers } });
   response.headers.set('Content-Security-Policy', policy);
+  response.headers.set('X-Request-Id', requestId);
   for (const [name, value] of Object.entries(securityHeaders())) response.headers.set(name, value);
   return response;
 }

@@ -1,5 +1,6 @@
 import 'server-only';
 import { getEnv } from './env';
+import { createLogger } from './log';
 import { getWechatPayConfig } from './wechat-pay';
 
 /**
@@ -13,7 +14,11 @@ export function exitUnlessConfigValid(): void {
     getEnv();
     getWechatPayConfig();
   } catch (error) {
-    console.error(`The server cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    // The message names every bad variable on its own lines: kept whole for whoever reads it. (stdout
+    // is written synchronously on Linux, so the line is out before the exit.)
+    createLogger('config').fatal(
+      `The server cannot start: ${error instanceof Error ? error.message : String(error)}`,
+    );
     process.exit(1);
   }
 }

@@ -21,7 +21,12 @@ export type Db = PrismaClient;
 // Prisma's codes for "the database isn't there": can't reach it, timed out, it closed the
 // connection, no connection free in the pool, a transaction couldn't start in time.
 const UNAVAILABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028']);
-const UNAVAILABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+const UNAVAILABLE_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+]);
 
 /** The error says PostgreSQL can't be reached right now (not that a query was wrong). */
 export function isDatabaseUnavailable(error: unknown): boolean {

@@ -16,6 +16,11 @@ const pemText = z
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 
+  /**
+   * pino's level (fatal, error, warn, info, debug, trace, silent). Read by lib/log.ts itself, before
+   * this validation (an unknown value falls back to info there); listed here to be validated too.
+   */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Public origin of this app, used to build absolute URLs. */
   APP_BASE_URL: z.url().default(LOCAL_DEFAULTS.appBaseUrl),
   /**

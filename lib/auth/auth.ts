@@ -5,8 +5,11 @@ import { nextCookies } from 'better-auth/next-js';
 import { getDb } from '../db';
 import { getEnv } from '../env';
 import { CLIENT_ADDRESS_HEADER } from '../http/client-address';
+import { createLogger } from '../log';
 import { consumeAuthRateLimit } from '../rate-limit/request-limits';
 import { wechatLogin } from './wechat-login';
+
+const log = createLogger('auth');
 
 // Sign-in (Better Auth): users, sessions in PostgreSQL, WeChat website login as the only way in.
 // Built on first use, like the database client: `next build` imports routes without configuration.
@@ -41,7 +44,7 @@ function createAuth() {
         const details = args.map((a) =>
           a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a),
         );
-        (level === 'error' ? console.error : console.warn)(`[auth] ${[message, ...details].join(': ')}`);
+        log[level === 'error' ? 'error' : 'warn'](`${[message, ...details].join(': ')}`);
       },
     },
     // Where Better Auth sends the browser when a sign-in fails (with ?error=…): our sign-in page.

@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import type { BetterAuthPlugin } from 'better-auth';
 import type { OAuth2Tokens, OAuth2UserInfo, OAuthProvider } from 'better-auth/oauth2';
 import { z } from 'zod';
+import { createLogger } from '../log';
+
+const log = createLogger('auth');
 
 // WeChat Open Platform "website application" login (网站应用微信登录, scope snsapi_login) as a Better
 // Auth provider. Better Auth ships a `wechat` provider, but with WeChat's hosts written into it, no
@@ -188,7 +191,7 @@ function wechatLoginProvider(options: WechatLoginOptions): OAuthProvider<WechatP
       try {
         return await fetchProfile(tokens);
       } catch (error) {
-        console.warn(`[auth] WeChat sign-in refused: ${(error as Error).message}`);
+        log.warn({ reason: (error as Error).message }, 'WeChat sign-in refused');
         return null;
       }
     },

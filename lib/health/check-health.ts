@@ -1,7 +1,10 @@
 import 'server-only';
 import type { Redis } from '@upstash/redis';
 import { type Db, getDb } from '../db';
+import { createLogger } from '../log';
 import { getRedis } from '../redis';
+
+const log = createLogger('health');
 
 type DependencyState = 'ok' | 'down';
 
@@ -103,7 +106,7 @@ async function probe(name: string, run: () => Promise<unknown>): Promise<Depende
     await Promise.race([run(), timeout]);
     return 'ok';
   } catch (error) {
-    console.warn(`[health] ${name} is down:`, error instanceof Error ? error.message : error);
+    log.warn({ dependency: name, err: error }, 'dependency down');
     return 'down';
   } finally {
     clearTimeout(timer);

@@ -2,7 +2,10 @@ import 'server-only';
 import { NextResponse } from 'next/server';
 import { ZodError } from 'zod';
 import { isDatabaseUnavailable } from '../db';
+import { createLogger } from '../log';
 import { AppError } from './app-error';
+
+const log = createLogger('api');
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -18,20 +21,21 @@ export function handleApiError(error: unknown): NextResponse<ErrorBody> {
   if (error instanceof AppError) {
     const body: ErrorBody = { error: { code: error.code, message: error.message } };
     if (error.details !== undefined) body.error.details = error.details;
-    if (error.status >= 500) console.error(`[api] ${error.code}: ${error.message}`, error.cause ?? '');
+    if (error.status >= 500)
+      log.error({ code: error.code, reason: error.message, err: error.cause }, 'request failed');
     const headers =
       error.retryAfterSeconds === undefined ? undefined : { 'Retry-After': String(error.retryAfterSeconds) };
     return NextResponse.json(body, { status: error.status, headers });
   }
   if (isDatabaseUnavailable(error)) {
     // Nothing was done (every write is one transaction): the caller may simply try again.
-    console.error('[api] database unavailable', error instanceof Error ? error.message : error);
+    log.error({ err: error }, 'database unavailable');
     return NextResponse.json(
       { error: { code: 'service_unavailable', message: '服务暂时不可用，请稍后再试' } },
       { status: 503, headers: { 'Retry-After': '5' } },
     );
   }
-  console.error('[api] unhandled error', error);
+  log.error({ err: error }, 'unhandled error');
   return NextResponse.json(
     { error: { code: 'internal_error', message: 'Internal server error' } },
     { status: 500 },

@@ -1,8 +1,11 @@
 import 'server-only';
+import { createLogger } from '../log';
 import { callWechatPay, WechatPayBusyError } from '../rate-limit/wechat-pay-budget';
 import { getWechatPayClient, isWechatPayError } from '../wechat-pay';
 import { applyWechatState } from './apply-wechat-state';
 import { endPendingOrder } from './end-order';
+
+const log = createLogger('orders');
 
 export type CloseOutcome = 'closed' | 'unknown_at_wechat' | 'not_closed';
 
@@ -24,8 +27,13 @@ export async function closeAtWechat(
     // Nothing was sent (the budget is spent or WeChat asked us to slow down): a query couldn't be
     // either. The order stays PENDING; the reconciler closes it later.
     if (error instanceof WechatPayBusyError) return 'not_closed';
-    console.warn(
-      `[orders] WeChat did not close ${order.outTradeNo} (${isWechatPayError(error) ? error.code : String(error)}); querying it`,
+    log.warn(
+      {
+        orderId: order.id,
+        outTradeNo: order.outTradeNo,
+        code: isWechatPayError(error) ? error.code : String(error),
+      },
+      'WeChat did not close the order; querying it',
     );
     try {
       await applyWechatState(
@@ -33,7 +41,10 @@ export async function closeAtWechat(
         await callWechatPay('background', () => client.queryOrder(order.outTradeNo)),
       );
     } catch (queryError) {
-      console.warn(`[orders] query of ${order.outTradeNo} failed too; it stays PENDING`, queryError);
+      log.warn(
+        { orderId: order.id, outTradeNo: order.outTradeNo, err: queryError },
+        'query failed too; it stays PENDING',
+      );
     }
     return 'not_closed';
   }

@@ -3,6 +3,7 @@ import { getDb } from '../db';
 import { getEnv } from '../env';
 import { Prisma } from '../generated/prisma/client';
 import { AppError } from '../http/app-error';
+import { createLogger } from '../log';
 import { formatYuan } from '../money';
 import {
   coolDownWechatPayLane,
@@ -17,6 +18,8 @@ import { closePendingOrders } from './close-pending-orders';
 import { END_REASONS, endPendingOrder } from './end-order';
 import { cacheEntryFromOrder, publishOrderStatus, toStatusView } from './order-status-cache';
 import { generateOutTradeNo } from './out-trade-no';
+
+const log = createLogger('orders');
 
 export const ORDER_DESCRIPTION = '账户余额充值';
 
@@ -115,7 +118,7 @@ async function requestCodeUrl(request: NativeOrderInput): Promise<string> {
     return (await client.createNativeOrder(request)).codeUrl;
   } catch (error) {
     if (!isWechatPayError(error) || !error.retryable || isFrequencyLimited(error)) throw error;
-    console.warn(`[orders] createNativeOrder ${request.outTradeNo}: ${error.code}, retrying once`);
+    log.warn({ outTradeNo: request.outTradeNo, code: error.code }, 'createNativeOrder failed, retrying once');
     await takeWechatPayBudget('create');
     return (await client.createNativeOrder(request)).codeUrl;
   }
@@ -129,13 +132,13 @@ async function providerError(error: unknown): Promise<AppError> {
     return new WechatPayBusyError(Math.ceil(cooldownMs / 1000));
   }
   if (error instanceof WechatPayError) {
-    console.error(`[orders] WeChat Pay refused the order: ${error.code} ${error.message}`);
+    log.error({ code: error.code, reason: error.message }, 'WeChat Pay refused the order');
     const message = error.retryable
       ? '微信支付暂时不可用，请稍后重试'
       : `微信支付下单失败（错误码 ${error.code}），请稍后重试或联系客服`;
     return new AppError('payment_provider_error', message, { cause: error });
   }
-  console.error('[orders] creating the WeChat Pay order failed', error);
+  log.error({ err: error }, 'creating the WeChat Pay order failed');
   return new AppError('payment_provider_error', '微信支付下单失败，请稍后重试', { cause: error });
 }
 

@@ -1,4 +1,5 @@
 import 'server-only';
+import { createLogger } from '../log';
 import {
   checkNotificationHeaders,
   getWechatPayConfig,
@@ -6,6 +7,8 @@ import {
   parsePaymentNotification,
 } from '../wechat-pay';
 import { settlePaidOrder } from './settle-order';
+
+const log = createLogger('notify');
 
 // WeChat's payment notification: screen the headers before the body is read, verify and decrypt the
 // raw bytes, then settle. The answer tells WeChat whether to retry: 204 when handled (including
@@ -43,7 +46,10 @@ export async function handlePaymentNotification(
   const { transaction, notificationId, eventType } = parsed;
   if (eventType !== 'TRANSACTION.SUCCESS' || transaction.status !== 'PAID') {
     // WeChat only notifies successes for Native payments; anything else is acknowledged and ignored.
-    console.warn(`[notify] ${notificationId}: ignoring ${eventType} (${transaction.tradeState})`);
+    log.warn(
+      { notificationId, eventType, tradeState: transaction.tradeState, outTradeNo: transaction.outTradeNo },
+      'notification ignored: not a successful payment',
+    );
     return { status: 204 };
   }
   if (!transaction.transactionId) {
@@ -61,19 +67,19 @@ export async function handlePaymentNotification(
     );
     // Stryker disable next-line ConditionalExpression,BlockStatement: only decides whether to log
     if (result.outcome === 'unknown_order') {
-      console.error(`[notify] ${notificationId}: paid order ${transaction.outTradeNo} is unknown here`);
+      log.error({ notificationId, outTradeNo: transaction.outTradeNo }, 'paid order unknown here');
     }
     return { status: 204 };
   } catch (error) {
-    console.error(
-      `[notify] ${notificationId}: settling ${transaction.outTradeNo} failed; WeChat will retry`,
-      error,
+    log.error(
+      { notificationId, outTradeNo: transaction.outTradeNo, err: error },
+      'settling failed; WeChat will retry',
     );
     return { status: 500, body: { code: 'FAIL', message: 'temporarily unable to process' } };
   }
 }
 
 function reject(reason: string): NotificationAnswer {
-  console.warn(`[notify] rejected notification: ${reason}`);
+  log.warn({ reason }, 'notification rejected');
   return REJECTED_NOTIFICATION;
 }

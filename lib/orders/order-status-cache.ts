@@ -4,8 +4,11 @@ import { getDb } from '../db';
 import { getEnv } from '../env';
 import type { PaymentOrder } from '../generated/prisma/client';
 import { AppError } from '../http/app-error';
+import { createLogger } from '../log';
 import { getRedis, isRedisUnavailable } from '../redis';
 import { type OrderStatus, type OrderStatusView, orderStatusSchema } from '../schemas/order';
+
+const log = createLogger('orders');
 
 // Redis holds each order's current status so that the page's polling never touches the database.
 // This module is the only one that knows how: readers ask `readOrderStatus` (Redis, else the
@@ -111,7 +114,7 @@ export async function publishOrderStatus(orderId: string): Promise<PaymentOrder>
     // Best effort: the change is committed, and without Redis the status route reads the database.
     // An entry left stale is repaired by the reconciler (reconcileOrderNow republishes final orders).
     if (!isRedisUnavailable(error)) throw error;
-    console.warn(`[orders] status of order ${orderId} not written to Redis: ${error.message}`);
+    log.warn({ orderId, reason: error.message }, 'status not written to Redis');
   }
   return order;
 }
@@ -132,7 +135,7 @@ export async function readCachedOrderStatus(orderId: string): Promise<CachedOrde
   if (raw === null) return null;
   const parsed = cachedOrderStatusSchema.safeParse(raw);
   if (!parsed.success) {
-    console.warn(`[orders] ignoring malformed status entry for order ${orderId}`);
+    log.warn({ orderId }, 'ignoring a malformed status entry');
     return null;
   }
   return parsed.data;

@@ -1,6 +1,9 @@
 import 'server-only';
 import { getDb } from '../db';
 import type { PaymentExceptionKind, Prisma } from '../generated/prisma/client';
+import { createLogger } from '../log';
+
+const log = createLogger('payments');
 
 // Payments the code can't finish by itself become open payment exceptions (payment_exceptions): an
 // amount that doesn't match, a payment for an order we don't know, a transaction id another order
@@ -35,7 +38,13 @@ export async function recordPaymentException(sighting: ExceptionSighting, db: Db
     },
     update: { occurrences: { increment: 1 }, lastSeenAt: now, details: sighting.details },
   });
-  console.error(
-    `[payments] payment exception ${sighting.kind} for ${sighting.outTradeNo}: ${JSON.stringify(sighting.details)}`,
+  log.error(
+    {
+      kind: sighting.kind,
+      outTradeNo: sighting.outTradeNo,
+      orderId: sighting.orderId ?? undefined,
+      details: sighting.details,
+    },
+    'payment exception',
   );
 }

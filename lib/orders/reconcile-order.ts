@@ -1,5 +1,6 @@
 import 'server-only';
 import { getDb } from '../db';
+import { createLogger } from '../log';
 import { callWechatPay } from '../rate-limit/wechat-pay-budget';
 import { getRedis } from '../redis';
 import { getWechatPayClient, isWechatPayError } from '../wechat-pay';
@@ -7,6 +8,8 @@ import { applyWechatState } from './apply-wechat-state';
 import { closeAtWechat } from './close-at-wechat';
 import { END_REASONS, endPendingOrder } from './end-order';
 import { publishOrderStatus } from './order-status-cache';
+
+const log = createLogger('orders');
 
 // Asking WeChat when a notification is late or lost. Triggered in the background by the status
 // route and by the periodic reconciler; a Redis SET NX EX lock makes concurrent polls, the
@@ -61,9 +64,6 @@ export async function reconcileOrderInBackground(orderId: string): Promise<void>
   try {
     await reconcileOrderIfUnlocked(orderId);
   } catch (error) {
-    console.warn(
-      `[orders] background query of order ${orderId} failed:`,
-      isWechatPayError(error) ? `${error.code} ${error.message}` : error,
-    );
+    log.warn({ orderId, err: error }, 'background query failed');
   }
 }

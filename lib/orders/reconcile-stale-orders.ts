@@ -1,10 +1,13 @@
 import 'server-only';
 import { getDb } from '../db';
+import { createLogger } from '../log';
 import { WechatPayBusyError } from '../rate-limit/wechat-pay-budget';
 import { isWechatPayError } from '../wechat-pay';
 import { nextCheckAt, RESOLVE_MARGIN_MS } from './check-schedule';
 import { recordPaymentException } from './payment-exceptions';
 import { reconcileOrderNow } from './reconcile-order';
+
+const log = createLogger('reconciler');
 
 // The safety net behind notifications and polling: every PENDING order is asked about at WeChat
 // when its next_check_at comes (check-schedule.ts), whether or not a page is still watching it. That
@@ -115,7 +118,7 @@ async function checkClaimedOrder(order: ClaimedOrder, now: Date): Promise<CheckO
       });
       return 'exception';
     }
-    console.warn(`[reconciler] order ${order.id}:`, error instanceof Error ? error.message : error);
+    log.warn({ orderId: order.id, outTradeNo: order.outTradeNo, err: error }, 'check failed');
     outcome = 'failed';
   }
   const row = await getDb().paymentOrder.findUnique({

@@ -1,8 +1,11 @@
 import 'server-only';
 import { getDb } from '../db';
 import { Prisma } from '../generated/prisma/client';
+import { createLogger } from '../log';
 import { publishOrderStatus } from './order-status-cache';
 import { recordPaymentException } from './payment-exceptions';
+
+const log = createLogger('settle');
 
 // The one way an order becomes PAID, whether WeChat told us (notification) or we asked (query).
 // Exactly once: a compare-and-set on the order row picks one winner among concurrent settles, and
@@ -128,7 +131,10 @@ async function settleInTransaction(
   }
   // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral,BlockStatement: only decides whether to log
   if (order.status !== 'PENDING') {
-    console.warn(`[settle] order ${order.id} was ${order.status} locally but paid at WeChat: crediting it`);
+    log.warn(
+      { orderId: order.id, outTradeNo: order.outTradeNo, was: order.status },
+      'paid at WeChat after it ended here: crediting it',
+    );
   }
   const accountId = await creditAccount(tx, won.accountId, order.amountFen);
   await tx.ledgerEntry.create({
@@ -166,7 +172,7 @@ async function creditAccount(tx: Tx, accountId: string, amountFen: number): Prom
     select: { mergedIntoId: true },
   });
   if (!mergedIntoId) throw new Error(`account ${accountId} can't be credited`);
-  console.warn(`[settle] account ${accountId} was merged into ${mergedIntoId}: crediting that wallet`);
+  log.warn({ accountId, mergedIntoId }, 'account merged: crediting the wallet it was merged into');
   return creditAccount(tx, mergedIntoId, amountFen);
 }
 

@@ -1,6 +1,9 @@
 import 'server-only';
 import { getEnv } from '../env';
+import { createLogger } from '../log';
 import { reconcileDueOrders } from './reconcile-stale-orders';
+
+const log = createLogger('reconciler');
 
 // The sweep in a long-running server (`next start`): every RECONCILE_INTERVAL_MS in each instance
 // (0 turns it off, where the cron route runs it instead: GET /api/cron/reconcile). Instances take
@@ -31,7 +34,7 @@ export function startReconciler(): void {
         signal: stop.signal,
       })
         .catch((error: unknown) => {
-          console.warn('[reconciler] sweep failed:', error instanceof Error ? error.message : error);
+          log.warn({ err: error }, 'sweep failed');
         })
         .finally(() => {
           state.running = null;

@@ -2,8 +2,11 @@ import 'server-only';
 import { Ratelimit } from '@upstash/ratelimit';
 import { type Env, getEnv } from '../env';
 import { AppError } from '../http/app-error';
+import { createLogger } from '../log';
 import { getRedis, isRedisUnavailable } from '../redis';
 import { isWechatPayError } from '../wechat-pay';
+
+const log = createLogger('wechat-pay');
 
 // One budget for every call this deployment makes to WeChat Pay, shared by all instances through
 // Redis: a token bucket per merchant id (WeChat counts per 商户号) and lane (@upstash/ratelimit). WeChat allows a merchant 600 order
@@ -124,7 +127,7 @@ export async function coolDownWechatPayLane(lane: WechatPayLane): Promise<number
   ]);
   const cooldownMs = Math.min(FIRST_COOLDOWN_MS * 2 ** Math.max(0, strikes - 1), MAX_COOLDOWN_MS);
   await redis.set(cooldownKey(lane), strikes, { px: cooldownMs });
-  console.warn(`[wechat-pay] 429 FREQUENCY_LIMITED on the ${lane} lane: pausing it for ${cooldownMs} ms`);
+  log.warn({ lane, cooldownMs }, 'WeChat answered 429 FREQUENCY_LIMITED: pausing the lane');
   return cooldownMs;
 }
 
@@ -144,7 +147,7 @@ export async function callWechatPay<T>(
   } catch (error) {
     if (coolDownOn429 && isFrequencyLimited(error))
       await coolDownWechatPayLane(lane).catch((redisError: unknown) =>
-        console.warn(`[wechat-pay] could not record the ${lane} lane's cooldown`, redisError),
+        log.warn({ lane, err: redisError }, 'could not record the lane’s cooldown'),
       );
     throw error;
   }

@@ -1,5 +1,6 @@
-// A Stryker "ignorer": no mutants inside console.* calls. Log wording is for operators reading
-// logs, not behaviour the tests pin; mutating it only produces survivors nobody should kill.
+// A Stryker "ignorer": no mutants inside logging calls, console.* or our pino loggers' `log.*`
+// (lib/log.ts). Log wording and fields are for operators reading logs, not behaviour the tests pin;
+// mutating them only produces survivors nobody should kill.
 // (The plain object is what @stryker-mutator/api's declareValuePlugin(PluginKind.Ignore, …) builds.)
 export const strykerPlugins = [
   {
@@ -10,11 +11,11 @@ export const strykerPlugins = [
       shouldIgnore(path) {
         if (!path.isCallExpression()) return undefined;
         const callee = path.node.callee;
-        const isConsole =
+        const isLogging =
           callee.type === 'MemberExpression' &&
           callee.object.type === 'Identifier' &&
-          callee.object.name === 'console';
-        return isConsole ? 'console output is log wording, not pinned behaviour' : undefined;
+          (callee.object.name === 'console' || callee.object.name === 'log');
+        return isLogging ? 'log output is wording for operators, not pinned behaviour' : undefined;
       },
     },
   },

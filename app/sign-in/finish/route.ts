@@ -6,6 +6,9 @@ import { forgetVisitorAccount, readVisitorAccountId } from '@/lib/accounts/visit
 import { safeReturnPath, signInPath } from '@/lib/auth/return-to';
 import { readSignedInUser } from '@/lib/auth/session';
 import { getEnv } from '@/lib/env';
+import { createLogger } from '@/lib/log';
+
+const log = createLogger('accounts');
 
 export const dynamic = 'force-dynamic';
 
@@ -20,16 +23,21 @@ export async function GET(request: Request) {
     try {
       const outcome = await mergeVisitorAccount(visitorAccountId, user.id);
       if (outcome.merged) {
-        console.info(
-          `[accounts] merged visitor account ${visitorAccountId} into wallet ${user.id}: ` +
-            `${outcome.amountFen} fen, ${outcome.orderIds.length} orders`,
+        log.info(
+          {
+            visitorAccountId,
+            walletId: user.id,
+            amountFen: outcome.amountFen,
+            orders: outcome.orderIds.length,
+          },
+          'visitor account merged into the wallet',
         );
       }
       // Merged, merged before, or nothing to merge: the cookie has done its job.
       await forgetVisitorAccount();
     } catch (error) {
       // The cookie stays: the next sign-in in this browser tries again. Signing in still succeeds.
-      console.error(`[accounts] merging visitor account ${visitorAccountId} failed`, error);
+      log.error({ visitorAccountId, err: error }, 'merging the visitor account failed');
     }
   }
   return NextResponse.redirect(new URL(next, base), 303);

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetEnvForTests } from '@/lib/env';
 import { createRechargeOrder } from '@/lib/orders/create-order';
 import { getOrderStatusForAccount } from '@/lib/orders/get-order-status';
-import { readCachedOrderStatus, writeCachedOrderStatus } from '@/lib/orders/order-status-cache';
+import { orderStatusKey, readCachedOrderStatus } from '@/lib/orders/order-status-cache';
+import { getRedis } from '@/lib/redis';
 import { balanceOf, newAccount } from '../../support/orders-fixtures';
 import { type OrdersHarness, startOrdersHarness, waitFor } from '../../support/orders-harness';
 import { type PrivateRedis, startPrivateRedis } from '../../support/private-redis';
@@ -106,12 +107,16 @@ describe('with Redis down', () => {
       createdAtMs: Date.now() - 10_000,
       updatedAt: new Date().toISOString(),
     };
+    // (Written raw: the app's own ordered write would refuse to go back from PAID, should the
+    // settlement's write have reached Redis as it came back.)
     await waitFor(
       () =>
-        writeCachedOrderStatus(stale).then(
-          () => true,
-          () => false,
-        ),
+        getRedis()
+          .set(orderStatusKey(order.orderId), stale, { ex: 3600 })
+          .then(
+            () => true,
+            () => false,
+          ),
       { timeoutMs: 15_000, intervalMs: 250 },
     );
     const background: (() => Promise<void>)[] = [];

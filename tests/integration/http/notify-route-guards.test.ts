@@ -3,9 +3,10 @@
 // same 401, whatever the check that failed (the log names it). Against the real route handler, with
 // notifications signed as WeChat signs them (this run's keys).
 import { createPrivateKey, randomBytes } from 'node:crypto';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resetEnvForTests } from '@/lib/env';
 import { resetWechatPayForTests } from '@/lib/wechat-pay';
+import { captureLogs } from '../../support/logs';
 import { encryptAsWechatPay, signAsWechatPay } from '../../support/wechat-pay-keys';
 
 const { POST: notify } = await import('@/app/api/wechat-pay/notify/route');
@@ -26,8 +27,9 @@ beforeAll(() => {
   resetWechatPayForTests();
 });
 
-const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-afterEach(() => warn.mockClear());
+const logs = captureLogs();
+afterEach(() => logs.clear());
+afterAll(() => logs.restore());
 
 /** A notification body as WeChat sends it, for an order that doesn't exist (nothing gets credited). */
 function notificationBody(apiV3Key = env('WECHATPAY_APIV3_KEY')): Buffer {
@@ -164,7 +166,7 @@ describe('before reading the body', () => {
       expect(await response.json()).toEqual(REJECTED);
       await settle();
       expect(counter.pulled).toBeLessThanOrEqual(chunk.length);
-      expect(warn).toHaveBeenCalledWith(`[notify] rejected notification: ${reason}`);
+      expect(logs.rejections()).toContain(reason);
     },
   );
 
@@ -232,6 +234,6 @@ describe('after reading the body', () => {
     const response = await post(headers, body);
     expect(response.status).toBe(401);
     expect(await response.json()).toEqual(REJECTED);
-    expect(warn).toHaveBeenCalledWith(`[notify] rejected notification: ${reason}`);
+    expect(logs.rejections()).toContain(reason);
   });
 });

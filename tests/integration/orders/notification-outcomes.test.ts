@@ -9,6 +9,7 @@ import {
   handlePaymentNotification,
   screenPaymentNotification,
 } from '@/lib/orders/handle-payment-notification';
+import { captureLogs } from '../../support/logs';
 import { balanceOf, createOrderFor, ledgerCount, newAccount, orderRow } from '../../support/orders-fixtures';
 import { type OrdersHarness, startOrdersHarness } from '../../support/orders-harness';
 import { encryptAsWechatPay, signAsWechatPay } from '../../support/wechat-pay-keys';
@@ -202,17 +203,17 @@ describe('handlePaymentNotification answers', () => {
       { reason: 'MISSING_HEADERS', headers: new Headers() },
       { reason: 'SIGNATURE_MISMATCH', headers: genuine.headers, body: tampered },
     ];
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const logs = captureLogs();
     try {
       for (const { reason, headers, body } of cases) {
         expect(await handlePaymentNotification(headers, body ?? genuine.rawBody), reason).toEqual({
           status: 401,
           body: { code: 'FAIL', message: 'notification rejected' },
         });
-        expect(warn).toHaveBeenLastCalledWith(`[notify] rejected notification: ${reason}`);
+        expect(logs.rejections().at(-1)).toBe(reason);
       }
     } finally {
-      warn.mockRestore();
+      logs.restore();
     }
     expect(await recorded(genuine.notificationId)).toBeNull();
     expect(await balanceOf(accountId)).toBe(0n);
@@ -273,17 +274,17 @@ describe('screenPaymentNotification, before the body is read', () => {
         }),
       },
     ];
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const logs = captureLogs();
     try {
       for (const { reason, headers } of cases) {
         expect(screenPaymentNotification(headers), reason).toEqual({
           status: 401,
           body: { code: 'FAIL', message: 'notification rejected' },
         });
-        expect(warn).toHaveBeenLastCalledWith(`[notify] rejected notification: ${reason}`);
+        expect(logs.rejections().at(-1)).toBe(reason);
       }
     } finally {
-      warn.mockRestore();
+      logs.restore();
     }
   });
 });

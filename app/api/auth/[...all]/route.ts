@@ -4,6 +4,7 @@ import { withApiHeaders } from '@/lib/http/api-headers';
 import { withClientAddressHeader } from '@/lib/http/client-address';
 import { AUTH_BODY_LIMIT_BYTES, readBodyWithLimit } from '@/lib/http/read-body';
 import { withApiHandler } from '@/lib/http/with-api-handler';
+import { withRequestId } from '@/lib/log';
 
 export const dynamic = 'force-dynamic';
 
@@ -13,7 +14,7 @@ async function handle(request: Request): Promise<Response> {
   return withApiHeaders(new Response(answer.body, { status: answer.status, headers: answer.headers }));
 }
 
-export const GET = handle;
+export const GET = (request: Request) => withRequestId(request, () => handle(request));
 
 // Better Auth reads a request body whole (request.json(), text(), formData()) before looking at it,
 // however large: a 1 GiB upload would be held in memory. The body is read here first, with a cap (413

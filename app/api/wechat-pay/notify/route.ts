@@ -3,15 +3,22 @@ import { NextResponse } from 'next/server';
 import { withApiHeaders } from '@/lib/http/api-headers';
 import { AppError } from '@/lib/http/app-error';
 import { leaveBodyUnread, NOTIFICATION_BODY_LIMIT_BYTES, readBodyWithLimit } from '@/lib/http/read-body';
+import { createLogger, withRequestId } from '@/lib/log';
 import {
   handlePaymentNotification,
   type NotificationAnswer,
   screenPaymentNotification,
 } from '@/lib/orders/handle-payment-notification';
 
+const log = createLogger('notify');
+
 export const dynamic = 'force-dynamic';
 
-export async function POST(request: Request): Promise<Response> {
+export function POST(request: Request): Promise<Response> {
+  return withRequestId(request, () => receive(request));
+}
+
+async function receive(request: Request): Promise<Response> {
   // Headers first: a request without fresh signature headers naming a key we hold is refused unread.
   const refused = screenPaymentNotification(request.headers);
   if (refused) {
@@ -24,7 +31,7 @@ export async function POST(request: Request): Promise<Response> {
     rawBody = await readBodyWithLimit(request, NOTIFICATION_BODY_LIMIT_BYTES);
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
-    console.warn(`[notify] refused a notification body: ${error.message}`);
+    log.warn({ reason: error.message }, 'notification body refused');
     leaveBodyUnread(request);
     return withApiHeaders(NextResponse.json({ code: 'FAIL', message: 'payload too large' }, { status: 413 }));
   }
