@@ -10,12 +10,13 @@ import { GET, POST } from '@/app/api/auth/[...all]/route';
 import { resetAuthForTests } from '@/lib/auth/auth';
 import { resetEnvForTests } from '@/lib/env';
 import { PEER_ADDRESS_HEADER } from '@/lib/http/client-address';
+import { type SandboxControl, sandboxControl } from './sandbox-control';
 
 export interface AuthHarness {
   appUrl: string;
   sandbox: RunningSandbox;
   appid: string;
-  control<T = unknown>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T>;
+  control: SandboxControl;
   close(): Promise<void>;
 }
 
@@ -70,17 +71,7 @@ export async function startAuthHarness(
     appUrl,
     sandbox,
     appid,
-    async control<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-      const response = await fetch(`${sandbox.url}${path}`, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const json = (await response.json()) as T;
-      if (!response.ok)
-        throw new Error(`sandbox ${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-      return json;
-    },
+    control: sandboxControl(sandbox.url),
     async close() {
       await closeServer(server);
       await sandbox.close();

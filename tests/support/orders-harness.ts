@@ -6,10 +6,11 @@ import { type RunningSandbox, startSandbox } from '@recharge/wechatpay-sandbox/s
 import { resetEnvForTests } from '@/lib/env';
 import { handlePaymentNotification } from '@/lib/orders/handle-payment-notification';
 import { resetWechatPayForTests } from '@/lib/wechat-pay';
+import { type SandboxControl, sandboxControl } from './sandbox-control';
 
 export interface OrdersHarness {
   sandbox: RunningSandbox;
-  control<T = unknown>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T>;
+  control: SandboxControl;
   close(): Promise<void>;
 }
 
@@ -35,17 +36,7 @@ export async function startOrdersHarness(): Promise<OrdersHarness> {
 
   return {
     sandbox,
-    async control<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-      const response = await fetch(`${sandbox.url}${path}`, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const json = (await response.json()) as T;
-      if (!response.ok)
-        throw new Error(`sandbox ${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-      return json;
-    },
+    control: sandboxControl(sandbox.url),
     async close() {
       await sandbox.close();
       await new Promise<void>((resolve) => notifyServer.server.close(() => resolve()));

@@ -6,47 +6,10 @@ import { mergeVisitorAccount } from '@/lib/accounts/merge-visitor-account';
 import { getWalletBalanceFen } from '@/lib/accounts/wallet';
 import { getDb } from '@/lib/db';
 import { settlePaidOrder } from '@/lib/orders/settle-order';
+import { ledgerSum, newOrder, newUser, visitorWithPaidOrder } from '../../support/accounts-fixtures';
 
 const db = getDb();
 afterAll(() => db.$disconnect());
-
-async function newUser(): Promise<string> {
-  const id = randomUUID();
-  await db.user.create({ data: { id, name: '测试用户', email: `${id}@test.invalid` } });
-  return id;
-}
-
-async function visitorWithPaidOrder(amountFen: number) {
-  const account = await db.account.create({ data: {} });
-  const order = await newOrder(account.id, amountFen);
-  await settlePaidOrder(
-    {
-      outTradeNo: order.outTradeNo,
-      transactionId: `42${Date.now()}${Math.floor(Math.random() * 1e6)}`.slice(0, 32),
-      amountFen,
-      paidAt: new Date(),
-    },
-    { via: 'query' },
-  );
-  return { accountId: account.id, order };
-}
-
-async function newOrder(accountId: string, amountFen: number) {
-  return db.paymentOrder.create({
-    data: {
-      accountId,
-      outTradeNo: `M${randomUUID().replace(/-/g, '').slice(0, 24)}`,
-      amountFen,
-      description: '账户余额充值',
-      expiresAt: new Date(Date.now() + 600_000),
-    },
-  });
-}
-
-async function ledgerSum(accountId: string): Promise<bigint> {
-  const sum = await db.ledgerEntry.aggregate({ where: { accountId }, _sum: { amountFen: true } });
-  return sum._sum.amountFen ?? 0n;
-}
 
 describe('merging a visitor account into a wallet', () => {
   it('moves the balance by two ledger entries and the orders to the wallet', async () => {

@@ -1,54 +1,13 @@
-// Settling a payment for an order whose visitor account was merged into a wallet at sign-in
-// (lib/accounts/merge-visitor-account.ts): the money goes to the wallet, once, whichever of the two
-// commits first. In the orders money path's mutation run (settle-order.ts).
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mergeVisitorAccount } from '@/lib/accounts/merge-visitor-account';
 import { getWalletBalanceFen } from '@/lib/accounts/wallet';
 import { getDb } from '@/lib/db';
 import { settlePaidOrder } from '@/lib/orders/settle-order';
+import { ledgerSum, newOrder, newUser, visitorWithPaidOrder } from '../../support/accounts-fixtures';
 
 const db = getDb();
 afterAll(() => db.$disconnect());
-
-async function newUser(): Promise<string> {
-  const id = randomUUID();
-  await db.user.create({ data: { id, name: '测试用户', email: `${id}@test.invalid` } });
-  return id;
-}
-
-async function newOrder(accountId: string, amountFen: number) {
-  return db.paymentOrder.create({
-    data: {
-      accountId,
-      outTradeNo: `S${randomUUID().replace(/-/g, '').slice(0, 24)}`,
-      amountFen,
-      description: '账户余额充值',
-      expiresAt: new Date(Date.now() + 600_000),
-    },
-  });
-}
-
-async function visitorWithPaidOrder(amountFen: number) {
-  const account = await db.account.create({ data: {} });
-  const order = await newOrder(account.id, amountFen);
-  await settlePaidOrder(
-    {
-      outTradeNo: order.outTradeNo,
-      transactionId: `47${Date.now()}${Math.floor(Math.random() * 1e6)}`.slice(0, 32),
-      amountFen,
-      paidAt: new Date(),
-    },
-    { via: 'query' },
-  );
-  return { accountId: account.id, order };
-}
-
-async function ledgerSum(accountId: string): Promise<bigint> {
-  const sum = await db.ledgerEntry.aggregate({ where: { accountId }, _sum: { amountFen: true } });
-  return sum._sum.amountFen ?? 0n;
-}
 
 describe('settling an order whose account was merged', () => {
   it('credits the wallet when the order moved while the payment was being settled', async () => {

@@ -5,6 +5,7 @@ import { END_REASONS, endPendingOrder } from '@/lib/orders/end-order';
 import { orderStatusKey, readCachedOrderStatus } from '@/lib/orders/order-status-cache';
 import { settlePaidOrder } from '@/lib/orders/settle-order';
 import { getRedis } from '@/lib/redis';
+import { uniqueTransactionId } from '../../support/accounts-fixtures';
 import { balanceOf, createOrderFor, ledgerCount, newAccount, orderRow } from '../../support/orders-fixtures';
 import { type OrdersHarness, startOrdersHarness } from '../../support/orders-harness';
 
@@ -13,11 +14,6 @@ beforeAll(async () => {
   harness = await startOrdersHarness();
 });
 afterAll(() => harness.close());
-
-/** WeChat's transaction ids are unique; so must ours be across test runs on a shared database. */
-function uniqueTransactionId(): string {
-  return `42${Date.now()}${String(Math.floor(Math.random() * 1e13)).padStart(13, '0')}`.slice(0, 28);
-}
 
 function payment(outTradeNo: string, amountFen: number, transactionId = uniqueTransactionId()) {
   return { outTradeNo, transactionId, amountFen, paidAt: new Date() };
