@@ -1,15 +1,13 @@
-// Reconciling with WeChat when nobody tells us: expiry, unknown orders, Redis repair, and the
-// periodic sweep that credits payments no page is watching any more.
-import { randomUUID } from 'node:crypto';
+// Reconciling one order with WeChat when nobody tells us: expiry, orders WeChat doesn't know yet, and
+// repairing Redis. The sweep over all due orders: tests/integration/reconciler/sweep.test.ts.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getDb } from '@/lib/db';
 import { endPendingOrder } from '@/lib/orders/end-order';
 import { orderStatusKey, readCachedOrderStatus } from '@/lib/orders/order-status-cache';
 import { generateOutTradeNo } from '@/lib/orders/out-trade-no';
 import { reconcileOrderNow } from '@/lib/orders/reconcile-order';
-import { reconcileDueOrders } from '@/lib/orders/reconcile-stale-orders';
 import { getRedis } from '@/lib/redis';
-import { balanceOf, createOrderFor, newAccount, orderRow } from '../../support/orders-fixtures';
+import { createOrderFor, newAccount, orderRow } from '../../support/orders-fixtures';
 import { type OrdersHarness, startOrdersHarness } from '../../support/orders-harness';
 
 let harness: OrdersHarness;
@@ -59,149 +57,3 @@ describe('reconcileOrderNow', () => {
     expect((await readCachedOrderStatus(order.orderId))?.status).toBe('CLOSED');
   });
 });
-
-describe('reconcileDueOrders (the sweep)', () => {
-  // The test database is shared with other files running at once: these cases look only at their
-  // own orders, and move "now" forward where they need orders to be due. The 500 orders the
-  // starvation case leaves would be due for every later run's sweeps: they go again afterwards.
-  const dropStuckOrders = () =>
-    getDb().paymentOrder.deleteMany({ where: { outTradeNo: { startsWith: 'RCSTUCK' } } });
-  beforeAll(dropStuckOrders);
-  afterAll(dropStuckOrders);
-
-  it('credits a payment whose notification was lost and that no page is polling', async () => {
-    const accountId = await newAccount();
-    const order = await createOrderFor(accountId, 990);
-    await harness.control('POST', '/sandbox/faults/notifications', { lose: 1 });
-    await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo });
-    // First in line, whatever else the shared database holds due.
-    await getDb().paymentOrder.update({
-      where: { id: order.orderId },
-      data: { nextCheckAt: new Date('2000-01-01') },
-    });
-    const result = await reconcileDueOrders({ now: minutesFromNow(0), maxOrders: 1 });
-    expect(result.checked).toBeGreaterThanOrEqual(1);
-    expect(await balanceOf(accountId)).toBe(990n);
-  });
-
-  it('leaves orders alone until their first check is due (a minute after creation)', async () => {
-    const accountId = await newAccount();
-    const order = await createOrderFor(accountId, 120);
-    await harness.control('POST', '/sandbox/faults/notifications', { lose: 1 });
-    await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo });
-    await reconcileDueOrders();
-    expect(await balanceOf(accountId)).toBe(0n);
-    expect((await orderRow(order.orderId)).checkAttempts).toBe(0);
-  });
-
-  it('reschedules an order it couldn’t finish, backing off, never past just after its expiry', async () => {
-    const order = await insertUnknownOrder(minutesFromNow(-1));
-    const now = minutesFromNow(0);
-    await reconcileDueOrders({ now });
-    const row = await orderRow(order.id);
-    expect(row).toMatchObject({ status: 'PENDING', checkAttempts: 1 });
-    expect(row.nextCheckAt?.getTime()).toBe(now.getTime() + 30_000);
-  });
-
-  it('never lets two sweepers at once ask about the same order in one lease', async () => {
-    const orders = await Promise.all(
-      Array.from({ length: 30 }, () => insertUnknownOrder(minutesFromNow(-1))),
-    );
-    const now = minutesFromNow(0);
-    await Promise.all([
-      reconcileDueOrders({ now }),
-      reconcileDueOrders({ now }),
-      reconcileDueOrders({ now }),
-    ]);
-    const rows = await getDb().paymentOrder.findMany({ where: { id: { in: orders.map((o) => o.id) } } });
-    expect(rows.map((r) => r.checkAttempts)).toEqual(orders.map(() => 1));
-  });
-
-  it('credits a lost payment behind 500 orders it can never finish, within two sweeps', async () => {
-    // 500 orders WeChat has never heard of, all due before the paid one: each check leaves them
-    // PENDING ("not known yet") and pushes them back, so they can't hold the sweep.
-    const stuck = minutesFromNow(-30);
-    const accountId = await newAccount();
-    await getDb().paymentOrder.createMany({
-      data: Array.from({ length: 500 }, (_, i) => ({
-        accountId,
-        outTradeNo: `RCSTUCK${randomUUID().replace(/-/g, '').slice(0, 20)}${i % 10}`,
-        amountFen: 100,
-        description: '账户余额充值',
-        expiresAt: minutesFromNow(10),
-        nextCheckAt: stuck,
-      })),
-    });
-    const payer = await newAccount();
-    const order = await createOrderFor(payer, 4321);
-    await harness.control('POST', '/sandbox/faults/notifications', { lose: 1 });
-    await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo });
-    for (let sweep = 0; sweep < 2 && (await balanceOf(payer)) === 0n; sweep++) {
-      await reconcileDueOrders({ now: minutesFromNow(2) });
-    }
-    expect(await balanceOf(payer)).toBe(4321n);
-  }, 120_000);
-
-  it('takes an order WeChat answers with something it can’t act on out of the sweep, as an exception', async () => {
-    const order = await createOrderFor(await newAccount(), 100);
-    await getDb().paymentOrder.update({
-      where: { id: order.orderId },
-      data: { nextCheckAt: new Date('2000-01-01') },
-    });
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'query',
-      kind: 'bad-signature',
-      count: 1,
-    });
-    await reconcileDueOrders({ now: minutesFromNow(0), maxOrders: 1 });
-    // A reply that doesn't verify is not something asking again fixes: a person must look.
-    expect(await orderRow(order.orderId)).toMatchObject({ status: 'PENDING', nextCheckAt: null });
-    expect(
-      await getDb().paymentException.findUnique({
-        where: { kind_outTradeNo: { kind: 'UNEXPECTED_ANSWER', outTradeNo: order.outTradeNo } },
-      }),
-    ).toMatchObject({ status: 'OPEN', orderId: order.orderId });
-  });
-
-  it('opens an exception for an order still unsettled long after its expiry, and stops asking', async () => {
-    const order = await createOrderFor(await newAccount(), 100);
-    await getDb().paymentOrder.update({
-      where: { id: order.orderId },
-      data: { nextCheckAt: new Date('2000-01-01') },
-    });
-    // WeChat fails the query (a 500 it asks us to retry): the order can't be settled or closed.
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'query',
-      kind: 'system-error',
-      count: 1,
-    });
-    await reconcileDueOrders({ now: minutesFromNow(45), maxOrders: 1 });
-    expect(await orderRow(order.orderId)).toMatchObject({ status: 'PENDING', nextCheckAt: null });
-    expect(
-      await getDb().paymentException.findUnique({
-        where: { kind_outTradeNo: { kind: 'UNRESOLVED_AT_EXPIRY', outTradeNo: order.outTradeNo } },
-      }),
-    ).toMatchObject({ status: 'OPEN', orderId: order.orderId });
-  });
-
-  it('records when it last swept, for /api/health', async () => {
-    const before = new Date();
-    await reconcileDueOrders({ now: minutesFromNow(0), maxOrders: 0 });
-    const beat = await getDb().reconcilerHeartbeat.findUniqueOrThrow({ where: { id: 1 } });
-    expect(beat.lastSweepAt.getTime()).toBeGreaterThanOrEqual(before.getTime());
-  });
-});
-
-/** An order WeChat has never heard of (not created there), due at `due`. */
-async function insertUnknownOrder(due: Date) {
-  return getDb().paymentOrder.create({
-    data: {
-      accountId: await newAccount(),
-      outTradeNo: generateOutTradeNo(),
-      amountFen: 100,
-      description: '账户余额充值',
-      expiresAt: minutesFromNow(10),
-      nextCheckAt: due,
-    },
-  });
-}
