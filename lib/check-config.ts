@@ -1,5 +1,9 @@
 import 'server-only';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { getEnv } from './env';
+import { PEER_ADDRESS_HEADER } from './http/client-address';
 import { createLogger } from './log';
 import { getWechatPayConfig } from './wechat-pay';
 
@@ -11,8 +15,9 @@ import { getWechatPayConfig } from './wechat-pay';
  */
 export function exitUnlessConfigValid(): void {
   try {
-    getEnv();
+    const env = getEnv();
     getWechatPayConfig();
+    if (env.TRUSTED_PROXY_COUNT === 0) assertPeerAddressPatched();
   } catch (error) {
     // The message names every bad variable on its own lines: kept whole for whoever reads it. (stdout
     // is written synchronously on Linux, so the line is out before the exit.)
@@ -20,5 +25,22 @@ export function exitUnlessConfigValid(): void {
       `The server cannot start: ${error instanceof Error ? error.message : String(error)}`,
     );
     process.exit(1);
+  }
+}
+
+/**
+ * With no proxy counted, the client's address is the header our patch to Next's server writes on
+ * every request (lib/http/client-address.ts). Without the patch (an install with --ignore-scripts, a
+ * Next.js version it doesn't apply to) any client could write that header and choose its address,
+ * and every per-address limit would be void: refuse to start instead.
+ */
+function assertPeerAddressPatched(): void {
+  const require = createRequire(join(process.cwd(), 'package.json'));
+  const serverFile = require.resolve('next/dist/server/base-server.js');
+  if (!readFileSync(serverFile, 'utf8').includes(PEER_ADDRESS_HEADER)) {
+    throw new Error(
+      `Next.js is not patched to record the client's address (${PEER_ADDRESS_HEADER}): run npm install ` +
+        '(its postinstall applies patches/ with patch-package), or set TRUSTED_PROXY_COUNT behind proxies.',
+    );
   }
 }

@@ -45,9 +45,6 @@ export class RedisUnavailableError extends errors.UpstashError {
 /** Redis answered and refused the command (WRONGTYPE, a script error…): Redis itself is fine. */
 class RedisCommandError extends errors.UpstashError {}
 
-/** Enough for any turn of this app; a burst beyond it goes out in several requests. */
-const MAX_BATCH = 64;
-
 interface Queued {
   command: unknown;
   resolve: (answer: UpstashResponse<unknown>) => void;
@@ -113,7 +110,8 @@ export function createHttpRequester({
               const message = (parsed as { error?: string }).error;
               // Upstash answers a command Redis refused with 400 and its error; anything else is trouble.
               if (status === 400 && message !== undefined) {
-                reject(new RedisCommandError(`${message}, command was: ${body}`));
+                // The command's name only: its arguments may be cache entries, addresses, user ids.
+                reject(new RedisCommandError(`${message} (${commandNames(payload)})`));
               } else {
                 reject(new RedisUnavailableError(`Redis REST answered HTTP ${status}: ${message ?? ''}`));
               }
@@ -169,8 +167,6 @@ export function createHttpRequester({
   function flush(): void {
     const batch = queue;
     queue = [];
-    // A full batch went out early; the turn's scheduled flush then finds nothing (or the next few).
-    if (batch.length === 0) return;
     if (batch.length === 1) {
       const [only] = batch as [Queued];
       post<UpstashResponse<unknown>>([], only.command).then(only.resolve, only.reject);
@@ -202,9 +198,14 @@ export function createHttpRequester({
         return post(req.path ?? [], req.body, req.headers);
       return new Promise((resolve, reject) => {
         if (queue.length === 0) setImmediate(flush);
+        // One request per turn, however many: commands keep their order (INCR before its EXPIRE).
         queue.push({ command: req.body, resolve: resolve as Queued['resolve'], reject });
-        if (queue.length >= MAX_BATCH) flush();
       });
     },
   };
+}
+
+function commandNames(payload: unknown): string {
+  const commands = Array.isArray(payload) && Array.isArray(payload[0]) ? payload : [payload];
+  return commands.map((command) => (Array.isArray(command) ? String(command[0]) : '?')).join(', ');
 }

@@ -54,7 +54,10 @@ interface ClaimedOrder {
 }
 
 export async function reconcileDueOrders(options: SweepOptions = {}): Promise<SweepResult> {
-  const now = options.now ?? new Date();
+  // "Now" moves on during the sweep (it may run for most of a minute), from where the caller put it.
+  const startedAt = Date.now();
+  const start = options.now ?? new Date(startedAt);
+  const clock = () => new Date(start.getTime() + (Date.now() - startedAt));
   const maxOrders = options.maxOrders ?? 1_000;
   const deadline = Date.now() + (options.maxDurationMs ?? 50_000);
   const result: SweepResult = { checked: 0, failed: 0, exceptions: 0, throttled: false };
@@ -64,10 +67,10 @@ export async function reconcileDueOrders(options: SweepOptions = {}): Promise<Sw
     !result.throttled &&
     !options.signal?.aborted
   ) {
-    const claimed = await claimDueOrders(now, Math.min(BATCH_SIZE, maxOrders - result.checked));
+    const claimed = await claimDueOrders(clock(), Math.min(BATCH_SIZE, maxOrders - result.checked));
     if (claimed.length === 0) break;
     await inPool(claimed, CONCURRENCY, async (order) => {
-      const outcome = await checkClaimedOrder(order, now);
+      const outcome = await checkClaimedOrder(order, clock());
       result.checked++;
       if (outcome === 'failed') result.failed++;
       if (outcome === 'exception') result.exceptions++;
@@ -109,7 +112,7 @@ async function checkClaimedOrder(order: ClaimedOrder, now: Date): Promise<CheckO
       await reschedule(order.id, new Date(now.getTime() + (error.retryAfterSeconds ?? 1) * 1000), -1);
       return 'throttled';
     }
-    if (isWechatPayError(error) && !error.retryable) {
+    if (isWechatPayError(error) && !error.retryable && !isAboutUs(error)) {
       // An answer we can't act on: asking again won't change it.
       await leaveAsException(order, 'UNEXPECTED_ANSWER', {
         code: error.code,
@@ -136,6 +139,21 @@ async function checkClaimedOrder(order: ClaimedOrder, now: Date): Promise<CheckO
   }
   await reschedule(order.id, nextCheckAt(now, order.checkAttempts, order.expiresAt));
   return outcome;
+}
+
+/**
+ * WeChat refusing us rather than this order: our signature or keys, our rights, our ids. Every order
+ * would get the same answer, so none leaves the sweep for it; each is asked again, with backoff, once
+ * someone fixed the configuration (the log and /api/health's backlog say so meanwhile).
+ */
+function isAboutUs(error: { code: string; httpStatus?: number }): boolean {
+  return (
+    error.httpStatus === 401 ||
+    error.httpStatus === 403 ||
+    ['INVALID_SIGNATURE', 'SIGN_ERROR', 'NO_AUTH', 'APPID_MCHID_NOT_MATCH', 'MCH_NOT_EXISTS'].includes(
+      error.code,
+    )
+  );
 }
 
 /** Only while the order is still PENDING and ours: a settlement meanwhile wins. */

@@ -9,11 +9,11 @@ import { getRedis, isRedisUnavailable } from '../redis';
 // payments a minute, an address starting thirty, a page polling thirty times a minute against six
 // hundred per address. An identifier over its limit is also remembered in this process until its
 // window resets (the limiter's ephemeral cache), so a flood is refused without asking Redis.
-// Without Redis (down, or its circuit breaker open) the limits let requests through (fail open):
-// refusing every payer would turn a cache outage into a payment outage. What still bounds a flood
-// then: identifiers already refused stay refused from the ephemeral cache, the status route's
-// database fallback is capped (lib/orders/order-status-cache.ts), and WeChat calls keep a local
-// budget (wechat-pay-budget.ts).
+// Without Redis (down, or its circuit breaker open) order creation and sign-in are counted by each
+// process alone, in memory (a fixed window of the same size): refusing every payer would turn a
+// cache outage into a payment outage, and letting everyone through would let a flooder open the
+// limits by making Redis look slow. Polls go through (the status route's database fallback is
+// bounded on its own, lib/orders/order-status-cache.ts).
 
 export type RequestLimit = 'order-per-user' | 'order-per-address' | 'poll-per-address';
 
@@ -71,8 +71,11 @@ export async function enforceRequestLimit(limit: RequestLimit, identifier: strin
   try {
     outcome = await limiterFor(limit).limit(identifier ?? UNKNOWN_ADDRESS);
   } catch (error) {
-    if (isRedisUnavailable(error)) return;
-    throw error;
+    if (!isRedisUnavailable(error)) throw error;
+    // Polls go through: the status route's database fallback has its own bound. Orders are counted in
+    // this process alone, so that making Redis look slow can't open them up.
+    if (limit === 'poll-per-address') return;
+    outcome = countLocally(`${limit}:${identifier ?? UNKNOWN_ADDRESS}`, perMinute(getEnv(), limit), 60_000);
   }
   const { success, reset } = outcome;
   if (success) return;
@@ -101,9 +104,34 @@ export async function consumeAuthRateLimit(
     });
     authLimiters.set(ruleId, limiter);
   }
-  const { success, reset } = await limiter.limit(key);
+  let outcome: { success: boolean; reset: number };
+  try {
+    outcome = await limiter.limit(key);
+  } catch (error) {
+    // Without Redis, sign-in is counted in this process alone (see enforceRequestLimit).
+    if (!isRedisUnavailable(error)) throw error;
+    outcome = countLocally(`auth:${ruleId}:${key}`, rule.max, rule.window * 1000);
+  }
+  const { success, reset } = outcome;
   return {
     allowed: success,
     retryAfter: success ? null : Math.max(1, Math.ceil((reset - Date.now()) / 1000)),
   };
+}
+
+/** Fixed windows in this process, for when Redis is unavailable: key -> [window start, count]. */
+const localWindows = new Map<string, { start: number; count: number }>();
+
+function countLocally(key: string, max: number, windowMs: number): { success: boolean; reset: number } {
+  const now = Date.now();
+  const start = now - (now % windowMs);
+  const window = localWindows.get(key);
+  const current = window && window.start === start ? window : { start, count: 0 };
+  current.count++;
+  localWindows.set(key, current);
+  // Old windows go as new ones come; bounded by the keys seen in one window.
+  if (localWindows.size > 10_000) {
+    for (const [k, w] of localWindows) if (w.start !== start) localWindows.delete(k);
+  }
+  return { success: current.count <= max, reset: start + windowMs };
 }

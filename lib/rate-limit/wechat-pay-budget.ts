@@ -82,6 +82,9 @@ function strikesKey(lane: WechatPayLane): string {
   return `wechatpay-budget:strikes:${laneId(lane)}`;
 }
 
+/** This process's own cooldowns, for when Redis is unavailable: lane -> until (epoch ms). */
+const localCooldownUntil = new Map<WechatPayLane, number>();
+
 /** This process's own buckets, for when Redis is unavailable: [tokens, when last refilled]. */
 const localBuckets = new Map<WechatPayLane, { tokens: number; refilledAt: number }>();
 
@@ -111,6 +114,8 @@ export async function takeWechatPayBudget(lane: WechatPayLane): Promise<void> {
     ]);
   } catch (error) {
     if (!isRedisUnavailable(error)) throw error;
+    const pausedMs = (localCooldownUntil.get(lane) ?? 0) - Date.now();
+    if (pausedMs > 0) throw new WechatPayBusyError(Math.ceil(pausedMs / 1000));
     takeLocally(lane);
     return;
   }
@@ -120,6 +125,8 @@ export async function takeWechatPayBudget(lane: WechatPayLane): Promise<void> {
 
 /** WeChat answered 429: the lane cools down for every instance. Answers the cooldown in ms. */
 export async function coolDownWechatPayLane(lane: WechatPayLane): Promise<number> {
+  // Kept here too: without Redis this process still pauses (at least the first step).
+  localCooldownUntil.set(lane, Date.now() + FIRST_COOLDOWN_MS);
   const redis = getRedis();
   const [strikes] = await Promise.all([
     redis.incr(strikesKey(lane)),
