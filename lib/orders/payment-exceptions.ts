@@ -9,7 +9,7 @@ const log = createLogger('payments');
 // amount that doesn't match, a payment for an order we don't know, a transaction id another order
 // already has, an answer from WeChat we can't act on, an order still unsettled long after its expiry.
 // One row per kind and out_trade_no: seeing the same thing again (WeChat retries a notification, the
-// reconciler asks again) counts it. People resolve them (the operations console, a later issue).
+// reconciler asks again) counts it, and reopens it if it had been resolved. People resolve them (the operations console, a later issue).
 
 export interface ExceptionSighting {
   kind: PaymentExceptionKind;
@@ -36,7 +36,16 @@ export async function recordPaymentException(sighting: ExceptionSighting, db: Db
       firstSeenAt: now,
       lastSeenAt: now,
     },
-    update: { occurrences: { increment: 1 }, lastSeenAt: now, details: sighting.details },
+    // Seen again after someone resolved it: it is open again, for them to look at once more.
+    update: {
+      occurrences: { increment: 1 },
+      lastSeenAt: now,
+      details: sighting.details,
+      status: 'OPEN',
+      resolvedAt: null,
+      resolvedBy: null,
+      resolution: null,
+    },
   });
   log.error(
     {

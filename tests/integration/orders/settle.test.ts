@@ -136,6 +136,28 @@ describe('payments that can’t be credited become payment exceptions', () => {
     expect(await balanceOf(accountId)).toBe(0n);
   });
 
+  it('a resolved exception seen again is open again', async () => {
+    const outTradeNo = `RCAGAIN${Date.now()}`;
+    await settlePaidOrder(payment(outTradeNo, 100), { via: 'query' });
+    await getDb().paymentException.update({
+      where: { kind_outTradeNo: { kind: 'UNKNOWN_ORDER', outTradeNo } },
+      data: {
+        status: 'RESOLVED',
+        resolvedAt: new Date(),
+        resolvedBy: 'ops@test',
+        resolution: 'refunded by hand',
+      },
+    });
+    await settlePaidOrder(payment(outTradeNo, 100), { via: 'notification' });
+    expect(await exceptionOf('UNKNOWN_ORDER', outTradeNo)).toMatchObject({
+      status: 'OPEN',
+      occurrences: 2,
+      resolvedAt: null,
+      resolvedBy: null,
+      resolution: null,
+    });
+  });
+
   it('a payment for no order we know: open, with what WeChat said', async () => {
     const outTradeNo = `RCNOSUCH${Date.now()}`;
     const paid = payment(outTradeNo, 250);

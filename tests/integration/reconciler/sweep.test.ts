@@ -166,6 +166,15 @@ describe('reconcileDueOrders (the sweep)', () => {
     ).toMatchObject({ status: 'OPEN', orderId: order.orderId });
   });
 
+  it('sweeps rows an older server version inserts without next_check_at (a rolling deploy)', async () => {
+    const accountId = await newAccount();
+    const [row] = await getDb().$queryRaw<{ next_check_at: Date; created_at: Date }[]>`
+      INSERT INTO payment_orders (id, out_trade_no, account_id, amount_fen, description, expires_at, updated_at)
+      VALUES (gen_random_uuid(), ${generateOutTradeNo()}, ${accountId}::uuid, 100, 'old server', now() + interval '10 minutes', now())
+      RETURNING next_check_at, created_at`;
+    expect(row?.next_check_at.getTime()).toBe((row?.created_at.getTime() ?? 0) + 60_000);
+  });
+
   it('records when it last swept, for /api/health', async () => {
     const before = new Date();
     await reconcileDueOrders({ now: minutesFromNow(0), maxOrders: 0 });
