@@ -40,7 +40,7 @@ const envSchema = z.object({
   WECHAT_LOGIN_API_BASE_URL: z.url().default('https://api.weixin.qq.com'),
   /** Timeout of one call to WeChat's OAuth API. */
   WECHAT_LOGIN_TIMEOUT_MS: positiveInt.default(5_000),
-  /** Sign-ins a client address may start (and finish) per minute, per server instance. */
+  /** Sign-ins a client address may start (and finish) per minute, counted in Redis across instances. */
   SIGN_IN_RATE_LIMIT_PER_MINUTE: positiveInt.default(10),
 
   /**

@@ -19,17 +19,24 @@ const requestContext = new AsyncLocalStorage<RequestContext>();
 
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
-/** Fields that may hold a secret, at any depth a caller is likely to pass them. */
+/** Fields that may hold a secret, as written or capitalised (headers), up to three levels down. */
 const REDACTED = [
   'authorization',
   'cookie',
+  'set-cookie',
   'token',
   'secret',
   'password',
   'apiV3Key',
   'privateKey',
   'ciphertext',
-].flatMap((field) => [field, `*.${field}`, `*.*.${field}`]);
+]
+  .flatMap((field) => [field, field.charAt(0).toUpperCase() + field.slice(1)])
+  .flatMap((field) => {
+    const key = /^[A-Za-z0-9_$]+$/.test(field) ? field : `["${field}"]`;
+    const at = (prefix: string) => (key.startsWith('[') ? `${prefix}${key}` : `${prefix}.${key}`);
+    return [key, at('*'), at('*.*'), at('*.*.*')];
+  });
 
 function createRootLogger(): pino.Logger {
   const level = LEVELS.has(process.env.LOG_LEVEL ?? '') ? (process.env.LOG_LEVEL as string) : 'info';

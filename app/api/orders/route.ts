@@ -15,12 +15,11 @@ export const dynamic = 'force-dynamic';
 export const POST = withApiHandler(async (request) => {
   // Before anything else (the session lookup may renew a cookie): a cross-site request changes nothing.
   assertSameOriginJson(request);
+  // Every attempt counts, valid or not: the address's before the session lookup (a database read a
+  // flood of made-up cookies would otherwise cost freely), the person's once known.
+  await enforceRequestLimit('order-per-address', requestClientAddress(request));
   const user = await requireApiUser();
-  // Every attempt counts, valid or not; both limits in one Redis round trip.
-  await Promise.all([
-    enforceRequestLimit('order-per-user', user.id),
-    enforceRequestLimit('order-per-address', requestClientAddress(request)),
-  ]);
+  await enforceRequestLimit('order-per-user', user.id);
   // An unreadable body parses as null, which the schema answers with a 422 on the body itself.
   const body = await readJsonWithLimit(request, ORDER_BODY_LIMIT_BYTES);
   const { amountFen } = createOrderInputSchema.parse(body);

@@ -72,13 +72,22 @@ describe('what a line carries', () => {
         headers: { cookie: 'recharge.session_token=abc', authorization: 'WECHATPAY2-SHA256-RSA2048 x' },
         config: { apiV3Key: 'k'.repeat(32), privateKey: '-----BEGIN PRIVATE KEY-----' },
         resource: { ciphertext: 'AAAA' },
+        err: { request: { headers: { Authorization: 'Bearer deep-s3cret', 'set-cookie': 'sid=xyz' } } },
         token: 't',
         secret: 's',
       },
       'with secrets',
     );
     const text = JSON.stringify(logs.lines());
-    for (const secret of ['s3cret', 'session_token=abc', 'WECHATPAY2', 'kkkkkkkk', 'BEGIN PRIVATE', 'AAAA']) {
+    for (const secret of [
+      's3cret',
+      'session_token=abc',
+      'WECHATPAY2',
+      'kkkkkkkk',
+      'BEGIN PRIVATE',
+      'AAAA',
+      'sid=xyz',
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect(text).toContain('[redacted]');
