@@ -166,7 +166,7 @@ describe('payments that can’t be credited become payment exceptions', () => {
       status: 'OPEN',
       orderId: null,
       transactionId: paid.transactionId,
-      details: { via: 'notification', amountFen: 250 },
+      details: { via: 'notification', amountFen: 250, paidAt: paid.paidAt.toISOString() },
     });
   });
 
@@ -186,6 +186,7 @@ describe('payments that can’t be credited become payment exceptions', () => {
       status: 'OPEN',
       orderId: second.orderId,
       transactionId,
+      details: { via: 'notification', amountFen: 300 },
     });
     expect((await orderRow(second.orderId)).nextCheckAt).toBeNull();
     expect(
