@@ -40,3 +40,16 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   // pg's own, when a connection dies under a query.
   return error instanceof Error && /Connection terminated|ECONNREFUSED|ECONNRESET/.test(error.message);
 }
+
+/**
+ * A unique index refused the write (Prisma's P2002): the row exists already. With `column`, only when
+ * that column's index refused it.
+ */
+export function isUniqueViolation(error: unknown, column?: string): boolean {
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== 'P2002') return false;
+  if (column === undefined) return true;
+  // Where Prisma names it depends on the adapter: the column, or the field in camelCase.
+  const camel = column.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+  const where = JSON.stringify(error.meta ?? {});
+  return where.includes(column) || where.includes(camel);
+}

@@ -1,7 +1,7 @@
 import 'server-only';
-import { getDb } from '../db';
+import { getDb, isUniqueViolation } from '../db';
 import { getEnv } from '../env';
-import { Prisma } from '../generated/prisma/client';
+import type { Prisma } from '../generated/prisma/client';
 import { AppError } from '../http/app-error';
 import { createLogger } from '../log';
 import { formatYuan } from '../money';
@@ -185,8 +185,4 @@ function toCreatedOrder(order: OrderRow, codeUrl: string): CreatedOrder {
     expiresAt: order.expiresAt.toISOString(),
     status: toStatusView(cacheEntryFromOrder(order)),
   };
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 }

@@ -164,24 +164,19 @@ redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
 return 1
 `;
 
-/**
- * Writes an entry unless Redis holds one further along (STATUS_RANK); `onlyIfMissing` writes only
- * when there is none (the read-through's write-back). Answers whether it wrote.
- */
-export async function writeCachedOrderStatus(
-  entry: CachedOrderStatus,
-  options: { onlyIfMissing?: boolean } = {},
-): Promise<boolean> {
-  const key = orderStatusKey(entry.orderId);
-  if (options.onlyIfMissing) {
-    return (await getRedis().set(key, entry, { ex: STATUS_TTL_SECONDS, nx: true })) === 'OK';
-  }
+/** Writes an entry unless Redis holds one further along (STATUS_RANK). Answers whether it wrote. */
+export async function writeCachedOrderStatus(entry: CachedOrderStatus): Promise<boolean> {
   const written = await getRedis().eval<[string, number, number], number>(
     WRITE_IF_FURTHER,
-    [key],
+    [orderStatusKey(entry.orderId)],
     [JSON.stringify(entry), STATUS_RANK[entry.status], STATUS_TTL_SECONDS],
   );
   return written === 1;
+}
+
+/** The read-through's write-back: only where there is no entry at all (a writer's may have arrived). */
+async function writeBackIfMissing(entry: CachedOrderStatus): Promise<void> {
+  await getRedis().set(orderStatusKey(entry.orderId), entry, { ex: STATUS_TTL_SECONDS, nx: true });
 }
 
 async function loadFromDatabase(orderId: string): Promise<CachedOrderStatus | null> {
@@ -193,7 +188,7 @@ async function loadFromDatabase(orderId: string): Promise<CachedOrderStatus | nu
     return null;
   }
   const entry = cacheEntryFromOrder(order);
-  await writeCachedOrderStatus(entry, { onlyIfMissing: true });
+  await writeBackIfMissing(entry);
   return entry;
 }
 

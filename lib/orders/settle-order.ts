@@ -1,6 +1,6 @@
 import 'server-only';
-import { getDb } from '../db';
-import { Prisma } from '../generated/prisma/client';
+import { getDb, isUniqueViolation } from '../db';
+import type { Prisma } from '../generated/prisma/client';
 import { createLogger } from '../log';
 import { publishOrderStatus } from './order-status-cache';
 import { recordPaymentException } from './payment-exceptions';
@@ -52,25 +52,26 @@ export async function settlePaidOrder(
   try {
     result = await getDb().$transaction((tx) => settleInTransaction(tx, payment, source));
   } catch (error) {
-    if (!isTransactionIdTaken(error)) throw error;
+    if (!isUniqueViolation(error, 'transaction_id')) throw error;
     // Another order already carries this transaction id (the unique index refused it): WeChat can't
-    // have paid two orders with one transaction. Nothing was credited; someone must look.
-    const order = await getDb().paymentOrder.findUnique({ where: { outTradeNo: payment.outTradeNo } });
+    // have paid two orders with one transaction. Nothing was credited; someone must look. (The order
+    // exists: the refused write was its own.)
+    const order = await getDb().paymentOrder.findUniqueOrThrow({ where: { outTradeNo: payment.outTradeNo } });
     await getDb().$transaction(async (tx) => {
       await recordPaymentException(
         {
           kind: 'DUPLICATE_TRANSACTION',
           outTradeNo: payment.outTradeNo,
-          orderId: order?.id,
+          orderId: order.id,
           transactionId: payment.transactionId,
           details: { via: source.via, amountFen: payment.amountFen },
         },
         tx,
       );
-      if (order) await leaveSweep(tx, order.id);
+      await leaveSweep(tx, order.id);
       await recordNotification(tx, source, payment, 'duplicate_transaction');
     });
-    return { outcome: 'duplicate_transaction', orderId: order?.id };
+    return { outcome: 'duplicate_transaction', orderId: order.id };
   }
 
   // Only after commit: Redis must never show PAID for money the database hasn't credited. Also on
@@ -147,12 +148,6 @@ async function settleInTransaction(
 /** A PENDING order no automatic check can finish: the reconciler stops asking about it. */
 async function leaveSweep(tx: Tx, orderId: string): Promise<void> {
   await tx.paymentOrder.update({ where: { id: orderId }, data: { nextCheckAt: null } });
-}
-
-function isTransactionIdTaken(error: unknown): boolean {
-  if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== 'P2002') return false;
-  const where = JSON.stringify(error.meta ?? {});
-  return where.includes('transaction_id') || where.includes('transactionId');
 }
 
 /**
