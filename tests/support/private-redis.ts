@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startUpstashBridge, type UpstashBridge } from '../../scripts/upstash-local/bridge';
+import { freePort } from './free-port';
 
 export interface PrivateRedis {
   /** The bridge in front of it: set UPSTASH_REDIS_REST_URL/TOKEN to these. */
@@ -71,16 +72,5 @@ function answers(port: number): Promise<boolean> {
       resolve(true);
     });
     socket.once('error', () => resolve(false));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }

@@ -1,6 +1,7 @@
 // Logs an operator can use: JSON lines with the request's id (the client's X-Request-Id when
 // plausible, else a new one, returned in the answer) on every line the request causes, the module
 // that wrote them, and no secrets.
+import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POST as notify } from '@/app/api/wechat-pay/notify/route';
 import { resetEnvForTests } from '@/lib/env';
@@ -9,6 +10,10 @@ import { resetWechatPayForTests } from '@/lib/wechat-pay';
 import { captureLogs } from '../../support/logs';
 
 const logs = captureLogs();
+// A key made for this run, as a caller might log one by mistake.
+const privateKeyPem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
 beforeAll(() => {
   // The route only screens headers here: WeChat Pay's API is never called.
   process.env.WECHATPAY_BASE_URL = 'http://127.0.0.1:9';
@@ -70,7 +75,7 @@ describe('what a line carries', () => {
       {
         authorization: 'Bearer s3cret',
         headers: { cookie: 'recharge.session_token=abc', authorization: 'WECHATPAY2-SHA256-RSA2048 x' },
-        config: { apiV3Key: 'k'.repeat(32), privateKey: '-----BEGIN PRIVATE KEY-----' },
+        config: { apiV3Key: 'k'.repeat(32), privateKey: privateKeyPem },
         resource: { ciphertext: 'AAAA' },
         err: { request: { headers: { Authorization: 'Bearer deep-s3cret', 'set-cookie': 'sid=xyz' } } },
         token: 't',
