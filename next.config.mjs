@@ -5,6 +5,8 @@ const nextConfig = {
   // pg and the Prisma runtime are Node libraries: load them from node_modules at run time
   // instead of bundling them into the server build.
   serverExternalPackages: ['pg', '@prisma/adapter-pg'],
+  // The shared logger setup (packages/log) is TypeScript source: compile it with the app.
+  transpilePackages: ['@recharge/log'],
   experimental: {
     // Next.js buffers a request body for proxy.ts (pages only here; no page takes a body: there are
     // no server actions) up to this much, 10 MB by default: a 1 GiB POST to a page cost the server

@@ -21,6 +21,7 @@ const envSchema = z.object({
    * this validation (an unknown value falls back to info there); listed here to be validated too.
    */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   /** Public origin of this app, used to build absolute URLs. */
   APP_BASE_URL: z.url().default(LOCAL_DEFAULTS.appBaseUrl),
   /**

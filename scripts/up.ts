@@ -9,8 +9,11 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { createServiceLogger } from '@recharge/log';
 import { ensureDevKeys } from './local/dev-keys';
 import { startLocalStack } from './local/stack';
+
+const logger = createServiceLogger('up');
 
 const ROOT = resolve(import.meta.dirname, '..');
 const nextBin = resolve(ROOT, 'node_modules/next/dist/bin/next');
@@ -29,6 +32,7 @@ async function main(): Promise<void> {
   const appPort = Number(process.env.APP_PORT ?? 3000);
   const stack = await startLocalStack({
     env: process.env,
+    log: (message) => logger.info(message),
     dataDir: resolve(ROOT, process.env.LOCAL_DATA_DIR ?? '.data', 'postgres'),
     appPort,
     embeddedPostgresPort: optionalPort(process.env.EMBEDDED_POSTGRES_PORT),
@@ -61,11 +65,11 @@ async function main(): Promise<void> {
     child = run(['start', '-p', String(appPort), '-H', '127.0.0.1'], env);
   }
   // The address sign-in works on: cookies and WeChat's redirect belong to APP_BASE_URL's host.
-  console.log(`\nRecharge page: ${env.APP_BASE_URL}  (Ctrl-C stops everything)\n`);
+  logger.info({ url: env.APP_BASE_URL }, `Recharge page: ${env.APP_BASE_URL}  (Ctrl-C stops everything)`);
   child.on('exit', (code) => void stop(code ?? 0));
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  logger.fatal({ error }, error instanceof Error ? error.message : String(error));
   process.exit(1);
 });

@@ -16,29 +16,30 @@ import { prepareContext } from './context';
 import { cleanUp, cleanUpOnSignals, stopWatchdog } from './lib/cleanup';
 import { errorMessage } from './lib/error-message';
 import { describeMachine } from './lib/format';
+import { benchLog, printReport } from './lib/log';
 import { scenarios } from './scenarios';
 
 async function main(): Promise<void> {
   loadLocalEnvFile();
   ensureDevKeys();
   const startedAt = new Date();
-  console.log(`bench: ${startedAt.toISOString()}, ${describeMachine()}`);
+  benchLog.info(`bench: ${startedAt.toISOString()}, ${describeMachine()}`);
   const context = await prepareContext();
 
   const sections: string[][] = [];
   const failures: string[] = [];
   for (const scenario of scenarios) {
-    console.log(`\n== ${scenario.name}`);
+    benchLog.info(`== ${scenario.name}`);
     const result = await scenario.run(context);
     sections.push(result.report);
     failures.push(...result.failures);
   }
   stopWatchdog();
 
-  console.log(`\n## Results (${startedAt.toISOString()}; ${describeMachine()})`);
-  for (const section of sections) console.log(['', ...section].join('\n'));
+  printReport(`\n## Results (${startedAt.toISOString()}; ${describeMachine()})`);
+  for (const section of sections) printReport(['', ...section].join('\n'));
   if (failures.length > 0) {
-    console.log(`\nFAILED:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
+    printReport(`\nFAILED:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
     process.exitCode = 1;
   }
 }
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
 cleanUpOnSignals();
 main()
   .catch((error: unknown) => {
-    console.error(`\nbench failed: ${errorMessage(error)}`);
+    benchLog.fatal({ error }, `bench failed: ${errorMessage(error)}`);
     process.exitCode = 1;
   })
   .finally(async () => {

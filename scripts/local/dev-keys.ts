@@ -1,5 +1,6 @@
 // Local runs need WeChat Pay keys: the first one generates a dev set into .env.local.
 import { resolve } from 'node:path';
+import { createServiceLogger } from '@recharge/log';
 import { ENV_LOCAL_PATH, loadLocalEnvFile } from './load-env-file';
 import { describeDevKeys, writeDevKeys } from './write-dev-keys';
 
@@ -9,7 +10,8 @@ const ROOT = resolve(import.meta.dirname, '../..');
 export function ensureDevKeys(): void {
   loadLocalEnvFile();
   if (process.env.WECHATPAY_MCHID) return;
-  console.log(`No WeChat Pay configuration found: generating dev keys into ${ENV_LOCAL_PATH}`);
-  console.log(describeDevKeys(writeDevKeys({ root: ROOT })));
+  const logger = createServiceLogger('dev-keys');
+  logger.info({ path: ENV_LOCAL_PATH }, 'No WeChat Pay configuration found: generating dev keys');
+  logger.info(describeDevKeys(writeDevKeys({ root: ROOT })));
   loadLocalEnvFile();
 }

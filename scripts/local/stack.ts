@@ -2,13 +2,17 @@
 // unset, the local Upstash REST bridge when UPSTASH_REDIS_REST_URL is unset, and the WeChat Pay
 // sandbox when WECHATPAY_BASE_URL points at it. Migrations are applied either way. Returns the
 // environment the Next.js server should run with, and one close() that stops what was started.
+
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { startSandbox } from '@recharge/wechatpay-sandbox/server';
+import { createServiceLogger } from '@recharge/log';
+import { type SandboxLogger, startSandbox } from '@recharge/wechatpay-sandbox/server';
 import { LOCAL_DEFAULTS } from '../../lib/local-defaults';
 import { applyMigrations } from '../db/apply-migrations';
 import { type BridgeTraffic, startUpstashBridge } from '../upstash-local/bridge';
 import { startEmbeddedPostgres } from './embedded-postgres';
+
+const stackLogger = createServiceLogger('local-stack');
 
 export interface LocalStackOptions {
   /** Environment to start from (process.env plus .env.local, usually). Not modified. */
@@ -22,6 +26,8 @@ export interface LocalStackOptions {
   /** Divides the sandbox's notification retry delays (tests compress WeChat's 24 h schedule). */
   sandboxTimeScale?: number;
   log?: (message: string) => void;
+  /** Where the in-process sandbox logs. Default: the shared logger as service wechatpay-sandbox. */
+  sandboxLogger?: SandboxLogger;
 }
 
 export interface LocalStack {
@@ -33,7 +39,7 @@ export interface LocalStack {
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const log = options.log ?? ((m: string) => console.log(m));
+  const log = options.log ?? ((message: string) => stackLogger.info(message));
   const env: Record<string, string> = {};
   // Empty means unset (as in lib/env.ts): an empty DATABASE_URL still gets the embedded database.
   for (const [key, value] of Object.entries(options.env)) if (value) env[key] = value;
@@ -95,7 +101,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         apiV3Key: required(env, 'WECHATPAY_APIV3_KEY'),
         timeScale: options.sandboxTimeScale ?? Number(env.SANDBOX_TIME_SCALE ?? 1),
         loginApps: sandboxLoginApps(env),
-        log,
+        logger: options.sandboxLogger ?? createServiceLogger('wechatpay-sandbox'),
       });
       closers.push(sandbox.close);
       sandboxUrl = sandbox.url;

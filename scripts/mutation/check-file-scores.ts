@@ -4,6 +4,9 @@
 //   tsx scripts/mutation/check-file-scores.ts [--min 90] report.json [more-report.json …]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { createServiceLogger } from '@recharge/log';
+
+const logger = createServiceLogger('mutation');
 
 type MutantStatus =
   | 'Killed'
@@ -52,30 +55,34 @@ function main(): void {
   const scores = reports.flatMap((path) => {
     const fileScores = scoreFiles(JSON.parse(readFileSync(path, 'utf8')) as MutationReport);
     if (fileScores.length === 0) {
-      console.error(`mutation: ${path} lists no mutated files`);
+      logger.fatal({ report: path }, `mutation: ${path} lists no mutated files`);
       process.exit(1);
     }
     return fileScores;
   });
 
   const width = Math.max(...scores.map((s) => s.file.length));
-  console.log(`\nMutation score per file (floor ${min} %):`);
+  const report = [`\nMutation score per file (floor ${min} %):`];
   for (const { file, detected, undetected, score } of scores) {
     const shown = score === null ? '   n/a' : `${score.toFixed(2).padStart(6)} %`;
     const mark = score !== null && score < min ? '  << under the floor' : '';
-    console.log(`  ${file.padEnd(width)}  ${shown}  (${detected} detected, ${undetected} undetected)${mark}`);
+    report.push(`  ${file.padEnd(width)}  ${shown}  (${detected} detected, ${undetected} undetected)${mark}`);
   }
+
+  // The table is the command's output (a report), not log lines.
+  process.stdout.write(`${report.join('\n')}\n`);
 
   const failing = scores.filter((s) => s.score !== null && s.score < min);
   if (failing.length > 0) {
-    console.error(`\nmutation: ${failing.length} file(s) under ${min} %:`);
-    for (const { file, score, undetected } of failing) {
-      console.error(`  ${file}: ${score?.toFixed(2)} % (${undetected} surviving or uncovered mutant(s))`);
-    }
-    console.error(`The HTML reports beside the JSON ones (reports/mutation/*.html) show the survivors.`);
+    logger.error(
+      { floor: min, failing: failing.map(({ file, score, undetected }) => ({ file, score, undetected })) },
+      `mutation: ${failing.length} file(s) under ${min} %: ` +
+        failing.map(({ file, score }) => `${file} ${score?.toFixed(2)} %`).join(', ') +
+        '. The HTML reports beside the JSON ones (reports/mutation/*.html) show the survivors.',
+    );
     process.exit(1);
   }
-  console.log(`\nmutation: every file at or above ${min} %`);
+  logger.info({ floor: min }, `mutation: every file at or above ${min} %`);
 }
 
 main();

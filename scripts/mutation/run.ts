@@ -24,6 +24,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createServiceLogger } from '@recharge/log';
+
+const logger = createServiceLogger('mutation');
 
 interface Scope {
   /** Stryker config (tests/mutation/stryker.<scope>.mjs). */
@@ -134,7 +137,8 @@ function main(): void {
       values.accept ||
       (!values.refresh && existsSync(baselinePath(name)) && recordedFingerprint(name) === fingerprint);
     const why = values.refresh ? '--refresh' : 'tests or their inputs changed since the baseline';
-    console.log(
+    logger.info(
+      { scope: name, inputs: files.length, run: fresh ? 'incremental' : 'full' },
       fresh
         ? `[mutation] ${name}: tests and their ${files.length} inputs unchanged since the baseline: incremental run`
         : `[mutation] ${name}: ${why} (${files.length} inputs): full run`,
@@ -153,7 +157,7 @@ function main(): void {
         fingerprintPath(name),
         `${JSON.stringify({ sha256: fingerprint, inputs: files }, null, 2)}\n`,
       );
-      console.log(`[mutation] ${name}: wrote ${fingerprintPath(name)}; commit it with ${baselinePath(name)}`);
+      logger.info(`[mutation] ${name}: wrote ${fingerprintPath(name)}; commit it with ${baselinePath(name)}`);
     }
   }
 }

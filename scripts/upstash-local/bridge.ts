@@ -4,6 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createServiceLogger, type Logger } from '@recharge/log';
 import { LOCAL_DEFAULTS } from '../../lib/local-defaults';
 import type { BackendKind, RedisBackend } from './backend';
 import { createShebangRewriter } from './lua-shebang';
@@ -46,7 +47,7 @@ export interface StartUpstashBridgeOptions {
   redisUrl?: string;
   /** Forces a backend instead of choosing one (tests use 'in-process'). */
   backend?: BackendKind;
-  /** Default console.warn: Redis connection trouble and the in-process warning. */
+  /** Default: warnings of the shared logger (service upstash-local): Redis connection trouble, the in-process warning. */
   log?: (message: string) => void;
 }
 
@@ -55,10 +56,18 @@ type Handler = (body: unknown, base64: boolean) => Promise<unknown>;
 // Loopback only: the token is a well-known dev value.
 const HOST = '127.0.0.1';
 
+let defaultLogger: Logger | undefined;
+
+/** Made on first use: tests that pass their own `log` never create it. */
+function bridgeLogger(): Logger {
+  defaultLogger ??= createServiceLogger('upstash-local');
+  return defaultLogger;
+}
+
 export async function startUpstashBridge(opts: StartUpstashBridgeOptions = {}): Promise<UpstashBridge> {
   const token = opts.token ?? LOCAL_DEFAULTS.upstashToken;
   if (token === '') throw new Error('upstash-local: the token must not be empty');
-  const log = opts.log ?? console.warn;
+  const log = opts.log ?? ((message: string) => bridgeLogger().warn(message));
   const backend = await openBackend({ backend: opts.backend, redisUrl: opts.redisUrl, log });
   const traffic: BridgeTraffic = { requests: 0, commands: 0 };
   const routes = createRoutes(backend, traffic);

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateDevKeySet } from '@recharge/wechatpay-sandbox/keys';
+import { silentLogger } from '@recharge/wechatpay-sandbox/server';
 import type { TestProject } from 'vitest/node';
 import { generateSessionSecret } from '../../scripts/local/session-secret';
 import { startLocalStack } from '../../scripts/local/stack';
@@ -52,6 +53,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     embeddedPostgresPort: 0,
     upstashPort: 0,
     log: () => {},
+    sandboxLogger: silentLogger,
   });
   project.provide('integrationEnv', stack.env);
   return async () => {

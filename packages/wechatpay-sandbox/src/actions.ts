@@ -27,7 +27,10 @@ export function payOrder(ctx: SandboxContext, order: Order, nowMs = Date.now()):
   order.transactionId = newTransactionId(nowMs);
   order.successTime = toBeijingRfc3339(nowMs);
   order.payerOpenid = ctx.payerOpenid;
-  ctx.log(`paid ${order.outTradeNo} (${order.total} fen), transaction ${order.transactionId}`);
+  ctx.logger.info(
+    { outTradeNo: order.outTradeNo, total: order.total, transactionId: order.transactionId },
+    'paid',
+  );
   ctx.notifier.notifyPaid(order);
   return order;
 }
@@ -36,7 +39,7 @@ export function payOrder(ctx: SandboxContext, order: Order, nowMs = Date.now()):
 export function failOrder(ctx: SandboxContext, order: Order): Order {
   assertPayable(order);
   order.state = 'PAYERROR';
-  ctx.log(`payment failed for ${order.outTradeNo}`);
+  ctx.logger.info({ outTradeNo: order.outTradeNo }, 'payment failed');
   return order;
 }
 
@@ -46,7 +49,7 @@ export function closeOrderBySandbox(ctx: SandboxContext, order: Order): Order {
   if (order.state !== 'CLOSED') {
     order.state = 'CLOSED';
     order.closedBy = 'sandbox';
-    ctx.log(`closed ${order.outTradeNo} (sandbox)`);
+    ctx.logger.info({ outTradeNo: order.outTradeNo }, 'closed by the sandbox');
   }
   return order;
 }

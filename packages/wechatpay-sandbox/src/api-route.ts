@@ -82,12 +82,12 @@ export async function handleApi(
     if (error instanceof WechatPayError) {
       result = { status: error.status, body: error.toBody() };
     } else {
-      ctx.log(`unexpected error on ${request.method} ${target}: ${String(error)}`);
+      ctx.logger.error({ method: request.method, target, error }, 'unexpected error');
       result = { status: 500, body: { code: 'SYSTEM_ERROR', message: '系统错误' } };
     }
   }
   const code = (result.body as { code?: string } | undefined)?.code;
-  ctx.log(`${request.method} ${target} -> ${result.status}${code ? ` ${code}` : ''}`);
+  ctx.logger.info({ method: request.method, target, status: result.status, code }, 'api call');
   if (delayMs > 0) await sleep(delayMs);
   sendSigned(response, ctx.signer, result.status, result.body, requestId, signature);
 }

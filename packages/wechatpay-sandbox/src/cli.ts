@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { createServiceLogger } from '@recharge/log';
 import { z } from 'zod';
 import { startSandbox } from './server';
 
@@ -9,6 +10,8 @@ import { startSandbox } from './server';
 /** Unless SANDBOX_PORT says otherwise. */
 const DEFAULT_PORT = 3100;
 const ENV_FILE = resolve('.env.local');
+
+const logger = createServiceLogger('wechatpay-sandbox');
 
 if (existsSync(ENV_FILE)) process.loadEnvFile(ENV_FILE);
 
@@ -64,7 +67,8 @@ async function main(): Promise<void> {
   const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v)));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
-    console.error(
+    logger.fatal(
+      { problems: parsed.error.issues.map((i) => ({ setting: i.path.join('.'), problem: i.message })) },
       `Sandbox configuration is incomplete (read from the environment and ${ENV_FILE}):\n${problems}\n` +
         'In the recharge repository, `npm run setup:keys` at its root writes these settings.',
     );
@@ -84,16 +88,28 @@ async function main(): Promise<void> {
     timeScale: env.SANDBOX_TIME_SCALE,
     merchantName: env.SANDBOX_MERCHANT_NAME,
     loginApps: loginApps(env),
-    log: (message) => console.log(`${new Date().toISOString()} ${message}`),
+    logger,
   });
-  console.log(`WeChat Pay sandbox listening on ${sandbox.url} (mchid ${env.WECHATPAY_MCHID})`);
-  console.log(`Phone page (pay by hand): ${sandbox.url}/phone`);
+  logger.info(
+    { url: sandbox.url, mchid: env.WECHATPAY_MCHID, phonePage: `${sandbox.url}/phone` },
+    `WeChat Pay sandbox listening on ${sandbox.url}; pay by hand on ${sandbox.url}/phone`,
+  );
   if (env.WECHAT_LOGIN_APPID) {
-    console.log(
-      `WeChat login for ${env.WECHAT_LOGIN_APPID}: ${sandbox.url}/connect/qrconnect (callback domains ${env.SANDBOX_LOGIN_CALLBACK_DOMAIN})`,
+    logger.info(
+      {
+        appid: env.WECHAT_LOGIN_APPID,
+        qrconnect: `${sandbox.url}/connect/qrconnect`,
+        callbackDomains: env.SANDBOX_LOGIN_CALLBACK_DOMAIN.split(','),
+      },
+      'WeChat website login enabled',
     );
   }
-  if (env.SANDBOX_TIME_SCALE !== 1) console.log(`Notification retries run ${env.SANDBOX_TIME_SCALE}x faster`);
+  if (env.SANDBOX_TIME_SCALE !== 1) {
+    logger.info(
+      { timeScale: env.SANDBOX_TIME_SCALE },
+      `Notification retries run ${env.SANDBOX_TIME_SCALE}x faster`,
+    );
+  }
 
   const stop = () => {
     sandbox.close().then(() => process.exit(0));
@@ -103,6 +119,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  logger.fatal({ error }, error instanceof Error ? error.message : String(error));
   process.exit(1);
 });

@@ -1,5 +1,6 @@
 import type { MerchantIdentity } from './auth';
 import type { ApiFault, CallCounter, Endpoint, FaultQueue } from './faults';
+import type { SandboxLogger } from './logger';
 import type { LoginApp, LoginStore } from './login-store';
 import type { Notifier } from './notify';
 import type { OAuthFault, SnsEndpoint } from './oauth-faults';
@@ -26,5 +27,5 @@ export interface SandboxContext {
   loginCalls: CallCounter<SnsEndpoint>;
   /** Longest hold of a long poll whose answer has not changed (WeChat: about 25 s). */
   loginPollHoldMs: number;
-  log: (message: string) => void;
+  logger: SandboxLogger;
 }

@@ -1,4 +1,5 @@
 import { postJson } from './http-client';
+import type { SandboxLogger } from './logger';
 import { buildSuccessNotification, type NotificationEnvelope } from './notification';
 import type { SignatureKind, WechatpaySigner } from './signing';
 import type { Order } from './store';
@@ -71,7 +72,7 @@ export class Notifier {
     private readonly signer: WechatpaySigner,
     private readonly apiV3Key: string,
     private readonly timeScale: number,
-    private readonly log: (message: string) => void,
+    private readonly logger: SandboxLogger,
   ) {}
 
   /** Starts delivery of a fresh TRANSACTION.SUCCESS event for a paid order; does not wait for it. */
@@ -147,7 +148,7 @@ export class Notifier {
     if (acknowledged || this.isStale(delivery)) return;
     const delaySeconds = RETRY_DELAYS_SECONDS[attempt - 1];
     if (delaySeconds === undefined) {
-      this.log(`notify ${delivery.order.outTradeNo}: giving up after ${attempt} attempts`);
+      this.logger.warn({ outTradeNo: delivery.order.outTradeNo, attempts: attempt }, 'notification given up');
       return;
     }
     const timer = setTimeout(
@@ -211,9 +212,10 @@ export class Notifier {
     };
     this.entries.push(entry);
     if (this.entries.length > MAX_LOG_ENTRIES) this.entries.shift();
-    const detail = result.status ?? result.error ?? '';
-    this.log(
-      `${kind} ${entry.outTradeNo} attempt ${attempt}${copy > 1 ? `#${copy}` : ''}: ${result.outcome} ${detail}`,
+    const { outcome, status, error } = result;
+    this.logger.info(
+      { kind, outTradeNo: entry.outTradeNo, eventId: entry.eventId, attempt, copy, outcome, status, error },
+      'notification delivery',
     );
     return entry;
   }

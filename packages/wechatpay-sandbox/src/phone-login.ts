@@ -107,9 +107,10 @@ export async function handlePhoneLogin(
   const session = ctx.logins.get(uuid);
   if (session && url.pathname === '/phone/login/confirm') {
     const user = findLoginUser(form.get('user') ?? '');
-    if (user && ctx.logins.confirm(session, user.key)) ctx.log(`login ${uuid} confirmed as ${user.key}`);
+    if (user && ctx.logins.confirm(session, user.key))
+      ctx.logger.info({ uuid, user: user.key }, 'login confirmed');
   } else if (session && url.pathname === '/phone/login/refuse') {
-    if (ctx.logins.refuse(session)) ctx.log(`login ${uuid} refused`);
+    if (ctx.logins.refuse(session)) ctx.logger.info({ uuid }, 'login refused');
   }
   // Whatever happened (already answered, expired, unknown), the page shows the login's real state.
   redirect(response, loginPhonePath(uuid));

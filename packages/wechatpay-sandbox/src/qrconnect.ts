@@ -135,7 +135,7 @@ function renderQrconnect(ctx: SandboxContext, response: ServerResponse, query: U
     return;
   }
   const session = ctx.logins.create(app.appid, query.get('redirect_uri') ?? '', query.get('state') ?? '');
-  ctx.log(`login ${session.uuid} started for ${app.appid}`);
+  ctx.logger.info({ uuid: session.uuid, appid: app.appid }, 'login started');
   sendHtml(response, 200, qrPage(app, session));
 }
 

@@ -7,7 +7,11 @@ import type { SandboxContext } from './context';
 import { handleControl } from './control';
 import { type ApiFault, CallCounter, ENDPOINTS, FaultQueue } from './faults';
 import { isLoopback, sendJson } from './http';
+import { type SandboxLogger, silentLogger } from './logger';
 import { type LoginApp, LoginStore } from './login-store';
+
+export { type SandboxLogger, silentLogger } from './logger';
+
 import { Notifier } from './notify';
 import { type OAuthFault, SNS_ENDPOINTS } from './oauth-faults';
 import { handlePhone } from './phone-page';
@@ -48,7 +52,8 @@ export interface SandboxOptions {
   loginQrTtlMs?: number;
   /** Longest time the login long poll holds an unchanged answer. Default 25 s (WeChat's). */
   loginPollHoldMs?: number;
-  log?: (message: string) => void;
+  /** Where the sandbox logs (pino-shaped; the CLI passes @recharge/log's). Default: nowhere. */
+  logger?: SandboxLogger;
 }
 
 export interface LoginAppOptions {
@@ -104,7 +109,7 @@ function loginApps(opts: SandboxOptions): Map<string, LoginApp> {
 }
 
 function createContext(opts: SandboxOptions): SandboxContext {
-  const log = opts.log ?? (() => {});
+  const logger = opts.logger ?? silentLogger;
   const signer = new WechatpaySigner(opts.wechatpayPrivateKeyPem, opts.wechatpayPublicKeyId);
   return {
     mchid: opts.mchid,
@@ -113,7 +118,7 @@ function createContext(opts: SandboxOptions): SandboxContext {
     merchant: loadMerchantIdentity(opts.mchid, opts.merchantSerialNo, opts.merchantPublicKeyPem),
     signer,
     store: new OrderStore(),
-    notifier: new Notifier(signer, opts.apiV3Key, opts.timeScale ?? 1, log),
+    notifier: new Notifier(signer, opts.apiV3Key, opts.timeScale ?? 1, logger),
     apiFaults: new FaultQueue<ApiFault>(),
     calls: new CallCounter(ENDPOINTS),
     payerOpenid: `o${randomAlphanumeric(27)}`,
@@ -122,7 +127,7 @@ function createContext(opts: SandboxOptions): SandboxContext {
     oauthFaults: new FaultQueue<OAuthFault>(),
     loginCalls: new CallCounter(SNS_ENDPOINTS),
     loginPollHoldMs: opts.loginPollHoldMs ?? DEFAULT_LOGIN_POLL_HOLD_MS,
-    log,
+    logger,
   };
 }
 
@@ -154,7 +159,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   const ctx = createContext(opts);
   const server = createServer((request, response) => {
     route(ctx, request, response).catch((error: unknown) => {
-      ctx.log(`sandbox error on ${request.method} ${request.url}: ${String(error)}`);
+      ctx.logger.error({ method: request.method, url: request.url, error }, 'sandbox error');
       if (!response.headersSent) sendJson(response, 500, { code: 'SYSTEM_ERROR', message: 'sandbox error' });
       else response.destroy();
     });

@@ -101,7 +101,10 @@ export async function handleSns(
     }
     answer = (r) => sendWechatJson(r, body);
   }
-  ctx.log(`${request.method} ${url.pathname} (${route.endpoint})${fault ? ` fault ${fault.kind}` : ''}`);
+  ctx.logger.info(
+    { method: request.method, path: url.pathname, endpoint: route.endpoint, fault: fault?.kind },
+    'login api call',
+  );
   if (fault && fault.delayMs > 0) await sleep(fault.delayMs);
   answer(response);
 }

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { onCleanup } from './cleanup';
+import { benchLog } from './log';
 import { DEFAULT_QUERY_DELAY_MS, HOST, LOAD_QUERY_DELAY_MS, NEXT_BIN, PORTS, ROOT } from './settings';
 
 interface NextServer {
@@ -24,7 +25,7 @@ export function ensureBuild(env: Record<string, string>): void {
   const hasBuild = existsSync(resolve(ROOT, '.next/BUILD_ID'));
   const hasFloor = existsSync(resolve(ROOT, '.next/server/app/api/live/route.js'));
   if (hasBuild && hasFloor) return;
-  console.log(hasBuild ? 'The build has no /api/live: next build' : 'No build yet: next build');
+  benchLog.info(hasBuild ? 'The build has no /api/live: next build' : 'No build yet: next build');
   const buildEnv: Record<string, string> = { ...env, NEXT_TELEMETRY_DISABLED: '1' };
   delete buildEnv.NODE_ENV;
   const build = spawnSync(process.execPath, [NEXT_BIN, 'build'], {
@@ -42,7 +43,7 @@ export async function startServers(stackEnv: Record<string, string>): Promise<Se
     appEnv(stackEnv, PORTS.youngOrderApp, DEFAULT_QUERY_DELAY_MS),
   );
   await Promise.all([load.ready, youngOrder.ready]);
-  console.log(`app: next start on ${load.url} (load) and ${youngOrder.url} (fresh-order check)`);
+  benchLog.info(`app: next start on ${load.url} (load) and ${youngOrder.url} (fresh-order check)`);
   return { load, youngOrder };
 }
 
@@ -85,7 +86,7 @@ function startNextServer(port: number, env: Record<string, string>): NextServer 
   child.stderr?.on('data', (chunk: Buffer) => {
     keep(chunk);
     for (const line of chunk.toString().split('\n'))
-      if (line.trim()) console.error(`  [app :${port}] ${line}`);
+      if (line.trim()) benchLog.warn({ port }, `[app] ${line}`);
   });
   onCleanup(`next start :${port}`, () => stopChild(child));
   const ready = (async () => {

@@ -10,6 +10,7 @@ import { type LocalStack, redactUrl, startLocalStack } from '../../local/stack';
 import { type BenchDatabase, prepareDatabase } from './bench-database';
 import { onCleanup } from './cleanup';
 import { errorMessage } from './error-message';
+import { benchLog } from './log';
 import { DEFAULT_REDIS, HOST, PORTS } from './settings';
 
 export interface Services {
@@ -31,8 +32,8 @@ export async function prepareServices(): Promise<Services> {
     await redis.flushdb();
     onCleanup('redis bench keys', async () => void (await redis.flushdb()));
   }
-  console.log(`database: ${redactUrl(db.appUrl)}${db.created ? ' (created fresh)' : ''}`);
-  console.log(`redis: ${redactUrl(redisUrl)}`);
+  benchLog.info(`database: ${redactUrl(db.appUrl)}${db.created ? ' (created fresh)' : ''}`);
+  benchLog.info(`redis: ${redactUrl(redisUrl)}`);
 
   const baseEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: db.appUrl, REDIS_URL: redisUrl };
   // Loopback only: the local bridge in front of REDIS_URL, never a configured Upstash; URLs derived
@@ -55,7 +56,7 @@ export async function prepareServices(): Promise<Services> {
     appPort: PORTS.app,
     upstashPort: PORTS.bridge,
     sandboxPort: PORTS.sandbox,
-    log: (message) => console.log(`  ${message}`),
+    log: (message) => benchLog.info(message),
   });
   onCleanup('local stack', () => stack.close());
   if (!stack.sandboxUrl) {

@@ -6,6 +6,7 @@ import { Redis as UpstashRedis } from '@upstash/redis';
 import type { BenchContext } from '../context';
 import { buildStatusUrl } from '../lib/app-api';
 import { percentile } from '../lib/load';
+import { benchLog } from '../lib/log';
 import { CONNECTIONS } from '../lib/settings';
 import type { Scenario, ScenarioResult } from '../scenario';
 
@@ -15,7 +16,7 @@ export const idleCosts: Scenario = {
 };
 
 async function measureIdleCosts({ servers, order, env, redis }: BenchContext): Promise<ScenarioResult> {
-  console.log('one request at a time, and Redis GET direct vs. through the REST bridge');
+  benchLog.info('one request at a time, and Redis GET direct vs. through the REST bridge');
   const app = servers.load;
   const n = 300;
   const floorP50Ms = await measureSequentialP50(`${app.url}/api/live`, {}, n);

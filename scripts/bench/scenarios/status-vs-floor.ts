@@ -8,6 +8,7 @@ import { type CpuSnapshot, cpuSpent, snapshot, sumCpu } from '../lib/cpu';
 import { APP_APPLICATION_NAME } from '../lib/db-counter';
 import { formatRps, formatRun, markdownRow } from '../lib/format';
 import { type LoadRun, type LoadSummary, runLoad, summarize } from '../lib/load';
+import { benchLog } from '../lib/log';
 import {
   AIM_RATIO,
   CONNECTIONS,
@@ -44,7 +45,7 @@ async function measureStatusVsFloor(context: BenchContext): Promise<ScenarioResu
     );
   }
 
-  console.log(`warm-up: ${WARMUP_SECONDS} s each route`);
+  benchLog.info(`warm-up: ${WARMUP_SECONDS} s each route`);
   for (const [label, target] of [
     ['floor', floorTarget],
     ['status', statusTarget],
@@ -88,7 +89,7 @@ async function measureStatusVsFloor(context: BenchContext): Promise<ScenarioResu
       const serverMs = cpu['next-server'];
       const perRequest =
         serverMs == null ? '' : `  next-server ${((serverMs * 1000) / run.requests).toFixed(0)} µs/req`;
-      console.log(`  ${formatRun(run)}${perRequest}`);
+      benchLog.info(`${formatRun(run)}${perRequest}`);
     }
   }
   const activity = await counter.activitySince(windowStart);

@@ -7,6 +7,7 @@ import type { BenchContext } from '../context';
 import { buildStatusUrl, createOrder, signIn } from '../lib/app-api';
 import { formatRun } from '../lib/format';
 import { type LoadRun, runLoad } from '../lib/load';
+import { benchLog } from '../lib/log';
 import { DEFAULT_QUERY_DELAY_MS, QUERY_LOCK_MS, YOUNG_ORDER_CONNECTIONS } from '../lib/settings';
 import {
   countCalls,
@@ -48,7 +49,7 @@ interface YoungOrderReport {
 
 async function checkYoungOrder({ servers, sandboxUrl, counter }: BenchContext): Promise<YoungOrderReport> {
   const app = servers.youngOrder;
-  console.log(`fresh order on ${app.url} (STATUS_QUERY_DELAY_MS=${DEFAULT_QUERY_DELAY_MS})`);
+  benchLog.info(`fresh order on ${app.url} (STATUS_QUERY_DELAY_MS=${DEFAULT_QUERY_DELAY_MS})`);
   const cookie = await signIn(app.url, sandboxUrl);
   const x0 = await counter.settledCount();
   const s0 = await readWechatCalls(sandboxUrl);
@@ -76,7 +77,7 @@ async function checkYoungOrder({ servers, sandboxUrl, counter }: BenchContext): 
   const youngActivity = await counter.activitySince(youngStart);
   const x2 = await counter.settledCount();
   const s2 = await readWechatCalls(sandboxUrl);
-  console.log(`  ${formatRun(youngRun)}  (order age ${youngFrom.toFixed(2)}–${youngTo.toFixed(2)} s)`);
+  benchLog.info(`${formatRun(youngRun)}  (order age ${youngFrom.toFixed(2)}–${youngTo.toFixed(2)} s)`);
 
   // Old: from 6 s on, poll for 8 s while watching the sandbox's query counter.
   await sleep(Math.max(0, receivedAt + 6_000 - performance.now()));
@@ -94,7 +95,7 @@ async function checkYoungOrder({ servers, sandboxUrl, counter }: BenchContext): 
   const queryAgesS = await sampler.stop();
   const s3 = await readWechatCalls(sandboxUrl);
   const x3 = await counter.settledCount();
-  console.log(`  ${formatRun(oldRun)}  (order age ${oldFrom.toFixed(2)}–${oldTo.toFixed(2)} s)`);
+  benchLog.info(`${formatRun(oldRun)}  (order age ${oldFrom.toFixed(2)}–${oldTo.toFixed(2)} s)`);
 
   const gaps = queryAgesS.slice(1).map((age, i) => age - (queryAgesS[i] ?? age));
   // One query when polling starts, then one each time the 4 s lock expires.
