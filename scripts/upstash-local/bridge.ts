@@ -105,10 +105,16 @@ export async function startUpstashBridge(opts: StartUpstashBridgeOptions = {}): 
 
 function createRoutes(backend: RedisBackend, traffic: BridgeTraffic): Map<string, Handler> {
   const rewrite = createShebangRewriter();
+  // A command Redis refused is that command's answer ({error}); a Redis that can't be reached fails the
+  // whole request (HTTP 500), as Upstash answers when its database is unavailable, so that clients
+  // see an outage and not a batch of command errors.
   const settle = (command: string[]): Promise<CommandOutcome> =>
     backend.run(rewrite(command)).then(
       (result) => ({ result }),
-      (error: unknown) => ({ error: describeError(error) }),
+      (error: unknown) => {
+        if (error instanceof CommandError) return { error: describeError(error) };
+        throw error;
+      },
     );
   return new Map<string, Handler>([
     [

@@ -8,6 +8,7 @@ import { resetEnvForTests } from '@/lib/env';
 import { createRechargeOrder } from '@/lib/orders/create-order';
 import { getOrderStatusForAccount } from '@/lib/orders/get-order-status';
 import { orderStatusKey, readCachedOrderStatus } from '@/lib/orders/order-status-cache';
+import { enforceRequestLimit } from '@/lib/rate-limit/request-limits';
 import { getRedis } from '@/lib/redis';
 import { balanceOf, newAccount } from '../../support/orders-fixtures';
 import { type OrdersHarness, startOrdersHarness, waitFor } from '../../support/orders-harness';
@@ -35,7 +36,13 @@ type LogEntry = { outcome: string; status?: number };
 
 async function poll(orderId: string, accountId: string, background: (() => Promise<void>)[] = []) {
   const started = performance.now();
-  const view = await getOrderStatusForAccount(orderId, accountId, (task) => background.push(task));
+  // As the status route polls: the per-address limit travels with the status read (one pipeline).
+  const view = await getOrderStatusForAccount(
+    orderId,
+    accountId,
+    (task) => background.push(task),
+    () => enforceRequestLimit('poll-per-address', '203.0.113.7'),
+  );
   return { view, ms: performance.now() - started };
 }
 
@@ -46,6 +53,17 @@ describe('with Redis down', () => {
     expect((await poll(order.orderId, accountId)).view.status).toBe('PENDING');
 
     await redis.kill();
+
+    // A pipeline to a Redis that is gone fails as a whole (as Upstash answers), not command by command.
+    const pipeline = await fetch(`${redis.bridge.url}/pipeline`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${redis.bridge.token}` },
+      body: JSON.stringify([
+        ['GET', 'a'],
+        ['GET', 'b'],
+      ]),
+    });
+    expect(pipeline.status).toBe(500);
 
     // Every poll answers, from the database. The first few wait for Redis to fail; once the
     // breaker is open they don't wait at all.
