@@ -63,7 +63,13 @@ test.beforeAll(async () => {
     log: () => {},
   });
   app = spawn(process.execPath, [nextBin, 'start', '-p', String(port), '-H', '127.0.0.1'], {
-    env: { ...stack.env, PATH: process.env.PATH ?? '', NEXT_TELEMETRY_DISABLED: '1', LOG_LEVEL: 'warn' },
+    env: {
+      ...stack.env,
+      PATH: process.env.PATH ?? '',
+      NEXT_TELEMETRY_DISABLED: '1',
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const collect = (chunk: Buffer) => {

@@ -1,6 +1,8 @@
 // Integration tests run against real PostgreSQL and real Redis through the same @upstash/redis
 // path the app uses. Configured services are used when given (DATABASE_URL, REDIS_URL or
-// UPSTASH_REDIS_REST_URL); otherwise embedded ones are started for this run and thrown away.
+// UPSTASH_REDIS_REST_URL); otherwise ones of this run's own are started and thrown away: a private
+// PostgreSQL cluster when PostgreSQL's programs are installed (the lease, lock and two-instance tests
+// need several real sessions), else the embedded PGlite (one session: those tests can't pass on it).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +11,7 @@ import { silentLogger } from '@recharge/wechatpay-sandbox/server';
 import type { TestProject } from 'vitest/node';
 import { generateSessionSecret } from '../../scripts/local/session-secret';
 import { startLocalStack } from '../../scripts/local/stack';
+import { hasPostgresPrograms, type PrivatePostgres, startPrivatePostgres } from './private-postgres';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -46,6 +49,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
     WECHATPAY_CREATE_CALLS_PER_SECOND: '100000',
     WECHATPAY_BACKGROUND_CALLS_PER_SECOND: '100000',
   };
+  let postgres: PrivatePostgres | undefined;
+  if (!process.env.DATABASE_URL) {
+    if (hasPostgresPrograms()) {
+      postgres = await startPrivatePostgres();
+      baseEnv.DATABASE_URL = postgres.url;
+    } else {
+      process.stderr.write(
+        'integration tests: no DATABASE_URL and no PostgreSQL programs (apt-get install postgresql): ' +
+          'falling back to the embedded PGlite, a single session, on which the lease, lock and ' +
+          'two-instance tests cannot pass.\n',
+      );
+    }
+  }
   const stack = await startLocalStack({
     env: baseEnv,
     dataDir,
@@ -58,6 +74,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('integrationEnv', stack.env);
   return async () => {
     await stack.close();
+    postgres?.close();
     rmSync(dataDir, { recursive: true, force: true });
   };
 }

@@ -2,7 +2,7 @@
 // test may crash and start again, never the machine's shared server. Debian's binaries; as root,
 // run as the postgres user (initdb refuses root).
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
@@ -15,9 +15,24 @@ export interface PrivatePostgres {
   close(): void;
 }
 
+const PROGRAMS_ROOT = '/usr/lib/postgresql';
+
+/** Whether Debian's PostgreSQL programs (initdb, pg_ctl) are installed. */
+export function hasPostgresPrograms(): boolean {
+  try {
+    return readdirSync(PROGRAMS_ROOT).some((version) =>
+      existsSync(join(PROGRAMS_ROOT, version, 'bin', 'initdb')),
+    );
+  } catch {
+    return false;
+  }
+}
+
 function binDir(): string {
-  const root = '/usr/lib/postgresql';
-  const [version] = readdirSync(root).sort((a, b) => Number(b) - Number(a));
+  const root = PROGRAMS_ROOT;
+  const [version] = readdirSync(root)
+    .filter((entry) => existsSync(join(root, entry, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
   if (!version) throw new Error('no PostgreSQL under /usr/lib/postgresql (apt-get install postgresql)');
   return join(root, version, 'bin');
 }
