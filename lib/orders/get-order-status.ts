@@ -3,7 +3,7 @@ import { getEnv } from '../env';
 import { AppError } from '../http/app-error';
 import { isFinalStatus, type OrderStatusView } from '../schemas/order';
 import { isUuid } from '../uuid';
-import { readOrderStatus, toStatusView } from './order-status-cache';
+import { readOrderStatus, rereadForNewOwner, toStatusView } from './order-status-cache';
 import { reconcileOrderInBackground } from './reconcile-order';
 
 export type ScheduleBackground = (task: () => Promise<void>) => void;
@@ -22,9 +22,11 @@ export async function getOrderStatusForAccount(
 ): Promise<OrderStatusView> {
   if (!accountId || !isUuid(orderId)) throw orderNotFound();
 
-  const entry = await readOrderStatus(orderId, { admit });
-  // Someone else's order answers exactly like a missing one.
-  if (!entry || entry.accountId !== accountId) throw orderNotFound();
+  let entry = await readOrderStatus(orderId, { admit });
+  // An entry naming another owner: an order moved to this wallet at sign-in (the database decides),
+  // or someone else's order, which answers exactly like a missing one.
+  if (entry && entry.accountId !== accountId) entry = await rereadForNewOwner(orderId, accountId);
+  if (!entry) throw orderNotFound();
 
   const ageMs = Date.now() - entry.createdAtMs;
   if (!isFinalStatus(entry.status) && ageMs >= getEnv().STATUS_QUERY_DELAY_MS) {

@@ -129,6 +129,28 @@ export async function forgetOrderStatus(orderIds: readonly string[]): Promise<vo
   await getRedis().del(...orderIds.map(orderStatusKey));
 }
 
+/**
+ * For an entry that names another owner than the one asking: the order may have moved to the asker's
+ * wallet at sign-in while a settlement's publish, made from a read before the move, put the old owner
+ * back (PAID entries are never replaced). The database decides: when the order is now the asker's,
+ * the stale entry is dropped (the next read loads it again) and the order's entry is answered; else
+ * null. One primary-key read, only for a poll that names someone else's order.
+ */
+export async function rereadForNewOwner(
+  orderId: string,
+  accountId: string,
+): Promise<CachedOrderStatus | null> {
+  const order = await getDb().paymentOrder.findUnique({ where: { id: orderId } });
+  if (!order || order.accountId !== accountId) return null;
+  const entry = cacheEntryFromOrder(order);
+  try {
+    await forgetOrderStatus([orderId]);
+  } catch (error) {
+    if (!isRedisUnavailable(error)) throw error;
+  }
+  return entry;
+}
+
 /** Redis alone. Null when absent; an entry of another shape (an older deploy's, a stray write) counts as absent. */
 export async function readCachedOrderStatus(orderId: string): Promise<CachedOrderStatus | null> {
   const raw = await getRedis().get<unknown>(orderStatusKey(orderId));

@@ -75,6 +75,37 @@ describe('getOrderStatusForAccount', () => {
     expect(await readCachedOrderStatus(order.orderId)).toMatchObject({ status: 'PENDING', accountId });
   });
 
+  it('answers the new owner of an order whose entry still names the account it moved from', async () => {
+    const before = await newAccount();
+    const wallet = await newAccount();
+    const order = await createOrderFor(before, 100);
+    // The move at sign-in, with the entry left naming the old owner (a publish racing the move).
+    await getDb().paymentOrder.update({ where: { id: order.orderId }, data: { accountId: wallet } });
+    expect(await readCachedOrderStatus(order.orderId)).toMatchObject({ accountId: before });
+
+    const view = await getOrderStatusForAccount(order.orderId, wallet, vi.fn());
+    expect(view).toMatchObject({ orderId: order.orderId, status: 'PENDING', amountFen: 100 });
+    // The stale entry is gone; the next read loads the order's own from the database.
+    expect(await readCachedOrderStatus(order.orderId)).toBeNull();
+    await getOrderStatusForAccount(order.orderId, wallet, vi.fn());
+    expect(await readCachedOrderStatus(order.orderId)).toMatchObject({ accountId: wallet });
+
+    for (const other of [before, await newAccount()]) {
+      await expect(getOrderStatusForAccount(order.orderId, other, vi.fn())).rejects.toMatchObject({
+        code: 'not_found',
+      });
+    }
+  });
+
+  it("answers someone else's order as missing, with the entry left as it was", async () => {
+    const owner = await newAccount();
+    const order = await createOrderFor(owner, 100);
+    await expect(getOrderStatusForAccount(order.orderId, await newAccount(), vi.fn())).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    expect(await readCachedOrderStatus(order.orderId)).toMatchObject({ accountId: owner, status: 'PENDING' });
+  });
+
   it('schedules a background query for an open order older than the query delay', async () => {
     const accountId = await newAccount();
     const order = await createOrderFor(accountId, 100);
