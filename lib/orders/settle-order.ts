@@ -35,7 +35,8 @@ type SettleOutcome =
   | 'already_paid'
   | 'amount_mismatch'
   | 'unknown_order'
-  | 'duplicate_transaction';
+  | 'duplicate_transaction'
+  | 'conflicting_transaction';
 
 export interface SettleResult {
   outcome: SettleOutcome;
@@ -127,6 +128,26 @@ async function settleInTransaction(
     select: { accountId: true },
   });
   if (!won) {
+    // Paid already: the same payment again (a retried notification, a query), or WeChat naming
+    // another transaction for an order it settled once, which no one should credit twice nor ignore.
+    const { transactionId } = await tx.paymentOrder.findUniqueOrThrow({
+      where: { id: order.id },
+      select: { transactionId: true },
+    });
+    if (transactionId !== payment.transactionId) {
+      await recordPaymentException(
+        {
+          kind: 'CONFLICTING_TRANSACTION',
+          outTradeNo: order.outTradeNo,
+          orderId: order.id,
+          transactionId: payment.transactionId,
+          details: { via: source.via, creditedTransactionId: transactionId, amountFen: payment.amountFen },
+        },
+        tx,
+      );
+      await recordNotification(tx, source, payment, 'conflicting_transaction');
+      return { outcome: 'conflicting_transaction', orderId: order.id };
+    }
     await recordNotification(tx, source, payment, 'duplicate');
     return { outcome: 'already_paid', orderId: order.id };
   }

@@ -110,8 +110,12 @@ describe('handlePaymentNotification records the outcome of every notification', 
   it('duplicate: a second notification of the same payment credits nothing more', async () => {
     const accountId = await newAccount();
     const order = await createOrderFor(accountId, 2700);
-    await notification(order.outTradeNo, 2700).send();
-    const again = notification(order.outTradeNo, 2700);
+    const first = notification(order.outTradeNo, 2700);
+    await first.send();
+    // WeChat sends a new notification id for the same payment (same transaction).
+    const again = notification(order.outTradeNo, 2700, {
+      transaction: { transaction_id: first.transactionId },
+    });
     expect(await again.send()).toEqual({ status: 204 });
     expect(await recorded(again.notificationId)).toMatchObject({ outcome: 'duplicate' });
     expect(await balanceOf(accountId)).toBe(2700n);

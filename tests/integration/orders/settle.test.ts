@@ -23,9 +23,10 @@ describe('settlePaidOrder', () => {
   it('credits once when ten settles of the same payment race (notifications and queries)', async () => {
     const accountId = await newAccount();
     const order = await createOrderFor(accountId, 1234);
+    const paid = payment(order.outTradeNo, 1234);
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        settlePaidOrder(payment(order.outTradeNo, 1234), {
+        settlePaidOrder(paid, {
           via: i % 2 ? 'query' : 'notification',
           notificationId: `EV-race-${order.orderId}-${i}`,
         }),
@@ -114,7 +115,7 @@ describe('settlePaidOrder', () => {
 
 describe('payments that can’t be credited become payment exceptions', () => {
   const exceptionOf = (
-    kind: 'AMOUNT_MISMATCH' | 'UNKNOWN_ORDER' | 'DUPLICATE_TRANSACTION',
+    kind: 'AMOUNT_MISMATCH' | 'UNKNOWN_ORDER' | 'DUPLICATE_TRANSACTION' | 'CONFLICTING_TRANSACTION',
     outTradeNo: string,
   ) => getDb().paymentException.findUnique({ where: { kind_outTradeNo: { kind, outTradeNo } } });
 
@@ -192,5 +193,38 @@ describe('payments that can’t be credited become payment exceptions', () => {
     expect(
       await getDb().paymentNotification.findUnique({ where: { notificationId: `EV-dup-${second.orderId}` } }),
     ).toMatchObject({ outcome: 'duplicate_transaction' });
+  });
+
+  it('a paid order reported paid by another transaction: nothing credited twice, and someone must look', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 400);
+    const credited = uniqueTransactionId();
+    await settlePaidOrder(payment(order.outTradeNo, 400, credited), { via: 'query' });
+    // The same payment again is only a duplicate: no exception.
+    expect((await settlePaidOrder(payment(order.outTradeNo, 400, credited), { via: 'query' })).outcome).toBe(
+      'already_paid',
+    );
+    expect(await exceptionOf('CONFLICTING_TRANSACTION', order.outTradeNo)).toBeNull();
+
+    const other = payment(order.outTradeNo, 400);
+    const result = await settlePaidOrder(other, {
+      via: 'notification',
+      notificationId: `EV-conflict-${order.orderId}`,
+    });
+    expect(result).toEqual({ outcome: 'conflicting_transaction', orderId: order.orderId });
+    expect(await balanceOf(accountId)).toBe(400n);
+    expect(await ledgerCount(order.orderId)).toBe(1);
+    expect(await orderRow(order.orderId)).toMatchObject({ status: 'PAID', transactionId: credited });
+    expect(await exceptionOf('CONFLICTING_TRANSACTION', order.outTradeNo)).toMatchObject({
+      status: 'OPEN',
+      orderId: order.orderId,
+      transactionId: other.transactionId,
+      details: { via: 'notification', creditedTransactionId: credited, amountFen: 400 },
+    });
+    expect(
+      await getDb().paymentNotification.findUnique({
+        where: { notificationId: `EV-conflict-${order.orderId}` },
+      }),
+    ).toMatchObject({ outcome: 'conflicting_transaction', transactionId: other.transactionId });
   });
 });

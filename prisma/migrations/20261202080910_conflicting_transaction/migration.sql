@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "PaymentExceptionKind" ADD VALUE 'CONFLICTING_TRANSACTION';
