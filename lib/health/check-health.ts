@@ -67,6 +67,23 @@ export async function checkHealth(
   };
 }
 
+/** How long /api/health reuses a report: anyone may call it, as often as they like. */
+const HEALTH_REUSE_MS = 1_000;
+
+let latest: { atMs: number; report: Promise<HealthReport> } | undefined;
+
+/**
+ * checkHealth for the public /api/health: a report is reused for a second by every request of this
+ * instance (those arriving while it is being made wait for it), so a flood of health requests costs
+ * PostgreSQL and Redis at most one probe per second, not one per request.
+ */
+export function sharedHealthReport(nowMs = Date.now()): Promise<HealthReport> {
+  if (!latest || nowMs - latest.atMs >= HEALTH_REUSE_MS || nowMs < latest.atMs) {
+    latest = { atMs: nowMs, report: checkHealth() };
+  }
+  return latest.report;
+}
+
 function needsAttention(state: ReconcilerState): string[] {
   const attention: string[] = [];
   if ((state.oldestDueAgeSeconds ?? 0) > HEALTH_THRESHOLDS.dueBacklogSeconds) attention.push('due-backlog');

@@ -1,9 +1,10 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Redis } from '@upstash/redis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { GET } from '@/app/api/health/route';
 import { PrismaClient } from '@/lib/generated/prisma/client';
-import { checkHealth } from '@/lib/health/check-health';
+import { checkHealth, sharedHealthReport } from '@/lib/health/check-health';
+import { getRedis } from '@/lib/redis';
 
 // A port nothing listens on (discard): connections are refused at once.
 const DEAD_DATABASE_URL = 'postgresql://postgres@127.0.0.1:9/postgres';
@@ -71,5 +72,24 @@ describe('checkHealth', () => {
     const report = await checkHealth(deps);
     expect(report.status).toBe('degraded');
     expect(report.down).toEqual(down);
+  });
+});
+
+describe('sharedHealthReport', () => {
+  it('probes once for any number of requests within a second, and again after it', async () => {
+    const ping = vi.spyOn(getRedis(), 'ping');
+    try {
+      const start = Date.now() + 60_000;
+      const reports = await Promise.all(Array.from({ length: 50 }, (_, i) => sharedHealthReport(start + i)));
+      expect(new Set(reports).size).toBe(1);
+      expect(reports[0]?.checks).toEqual({ database: 'ok', redis: 'ok' });
+      expect(ping).toHaveBeenCalledTimes(1);
+      await sharedHealthReport(start + 999);
+      expect(ping).toHaveBeenCalledTimes(1);
+      await sharedHealthReport(start + 1_000);
+      expect(ping).toHaveBeenCalledTimes(2);
+    } finally {
+      ping.mockRestore();
+    }
   });
 });
