@@ -4,11 +4,13 @@ import { RechargeFlow } from '@/components/recharge/recharge-flow';
 import { getWalletBalanceFen } from '@/lib/accounts/wallet';
 import { requireSignedInUser } from '@/lib/auth/session';
 import { getEnv } from '@/lib/env';
+import { formatFen, parseYuanToFen } from '@/lib/money';
 
 // Rendered per request: it reads the session (which alone makes the route dynamic) and a balance
 // that changes with every payment. Without a session: the sign-in page, which comes back here.
-export default async function HomePage() {
-  const user = await requireSignedInUser('/');
+export default async function HomePage({ searchParams }: PageProps<'/'>) {
+  const { amount } = await searchParams;
+  const user = await requireSignedInUser(amount ? `/?amount=${encodeURIComponent(String(amount))}` : '/');
   const balanceFen = await getWalletBalanceFen(user.id);
   const env = getEnv();
 
@@ -24,7 +26,17 @@ export default async function HomePage() {
         pollIntervalMs={env.STATUS_POLL_INTERVAL_MS}
         pageTimeoutMs={env.PAGE_TIMEOUT_MS}
         maxFen={env.RECHARGE_MAX_FEN}
+        initialAmountText={initialAmount(amount, env.RECHARGE_MAX_FEN)}
       />
     </main>
   );
+}
+
+/**
+ * `?amount=0.01` (发起新的支付 on a result page): the form starts with that amount, if it is one the
+ * form would accept; anything else starts it empty. The form and the server check it again.
+ */
+function initialAmount(raw: string | string[] | undefined, maxFen: number): string {
+  const fen = typeof raw === 'string' ? parseYuanToFen(raw) : null;
+  return fen !== null && fen >= 1 && fen <= maxFen ? formatFen(fen).replaceAll(',', '') : '';
 }

@@ -1,4 +1,4 @@
-import { formatChinaDateTime } from '@/lib/china-time';
+import { formatChinaClock, formatChinaDateTime } from '@/lib/china-time';
 import { formatYuan } from '@/lib/money';
 
 type OrderDetailsProps = {
@@ -8,14 +8,14 @@ type OrderDetailsProps = {
   balanceFen?: bigint;
   paidAt?: Date;
   createdAt?: Date;
-  /** ISO instant from the server; shown as a clock time in the payer's own time zone. */
+  /** ISO instant from the server; shown as a clock time in Beijing time, as every time the payer sees. */
   qrExpiresAt?: string;
 };
 
 /**
  * The facts about one order that the payer may need for support, always in the same order and
- * the same shape: on the QR code, on the timeout note and on the result page. Rows without a value
- * are left out.
+ * the same shape: on the QR code and on the result page. Rows without a value are left out. Times are
+ * Beijing time wherever the browser is (WeChat's receipts and our support use it), and say so.
  */
 export function OrderDetails({
   outTradeNo,
@@ -37,9 +37,9 @@ export function OrderDetails({
       <Row label="订单号" testId="order-number" mono>
         {outTradeNo}
       </Row>
-      {paidAt && <Row label="支付时间">{formatChinaDateTime(paidAt)}</Row>}
-      {createdAt && <Row label="创建时间">{formatChinaDateTime(createdAt)}</Row>}
-      {expiresAt && <Row label="二维码有效期至">{expiresAt}</Row>}
+      {paidAt && <Row label="支付时间（北京时间）">{formatChinaDateTime(paidAt)}</Row>}
+      {createdAt && <Row label="创建时间（北京时间）">{formatChinaDateTime(createdAt)}</Row>}
+      {expiresAt && <Row label="二维码有效期至（北京时间）">{expiresAt}</Row>}
     </dl>
   );
 }
@@ -65,14 +65,8 @@ function Row({
   );
 }
 
-/** "14:05:09" in the payer's own time zone; null if the server sent something unreadable. */
+/** "14:05:09" in Beijing time; null if the server sent something unreadable. */
 function formatClockTime(iso: string): string | null {
   const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return null;
-  return date.toLocaleTimeString('zh-CN', {
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hour12: false,
-  });
+  return Number.isNaN(date.getTime()) ? null : formatChinaClock(date);
 }

@@ -55,7 +55,7 @@ test('an order is visible only to the user who made it', async ({ page, newVisit
 
   await test.step('while A still sees its own order', async () => {
     await page.goto(order.resultPath);
-    await expect(page.getByRole('heading', { level: 1, name: '支付结果确认中' })).toBeVisible();
+    await expect(page.getByRole('heading', { level: 1, name: '支付结果尚未确认' })).toBeVisible();
     await expect(page.getByText(order.outTradeNo)).toBeVisible();
   });
 });

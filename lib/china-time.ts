@@ -22,6 +22,11 @@ export function formatChinaTimestamp(instant: Date): string {
   return chinaWallClock(instant).replace(/[-:T]/g, '');
 }
 
+/** `18:30:00`, the clock in China at that instant, for payers (labelled as Beijing time where shown). */
+export function formatChinaClock(instant: Date): string {
+  return chinaWallClock(instant).slice(11);
+}
+
 /** `2026/11/25 18:30:00`, for payers (what zh-CN date-time formatting in Asia/Shanghai prints). */
 export function formatChinaDateTime(instant: Date): string {
   return chinaWallClock(instant).replaceAll('-', '/').replace('T', ' ');

@@ -2,7 +2,7 @@ import Link from 'next/link';
 import { rechargeResultPath } from '@/lib/api-client/paths';
 import { formatChinaDateTime } from '@/lib/china-time';
 import { formatYuan } from '@/lib/money';
-import type { OrderStatus } from '@/lib/schemas/order';
+import type { OrderStatus } from '@/lib/schemas/order-status';
 import styles from './order-history.module.css';
 
 export interface HistoryRow {
@@ -32,6 +32,7 @@ export function OrderHistory({ orders, olderHref }: { orders: HistoryRow[]; olde
   }
   return (
     <section className="card" aria-label="充值记录">
+      <p className="muted">以下时间均为北京时间</p>
       <ol className={styles.list} data-testid="order-history">
         {orders.map((order) => (
           <li key={order.orderId} className={styles.row} data-testid="history-order">

@@ -10,23 +10,23 @@ import {
   isFinalStatus,
   type OrderStatus,
   type OrderStatusView,
-} from '@/lib/schemas/order';
+} from '@/lib/schemas/order-status';
 import { PaymentQr } from './payment-qr';
-import { PaymentTimeoutView } from './payment-timeout-view';
 import { useCountdown } from './use-countdown';
 
 type PaymentPanelProps = {
   order: CreatedOrder;
   pollIntervalMs: number;
   pageTimeoutMs: number;
-  /** Back to the amount form (cancel, or start over after a timeout). */
+  /** Back to the amount form (cancel). */
   onRestart: () => void;
 };
 
 /**
- * Shows the QR code and polls the order until it is final, then hands over to the result page.
- * If nothing final arrives within `pageTimeoutMs`, it stops polling and says so: the payment may
- * still land later (WeChat's notification or the server's own query settles it), so that is not an error.
+ * Shows the QR code and polls the order until it is final, then hands over to the result page. If
+ * nothing final arrives within `pageTimeoutMs`, it hands over to the result page all the same, which
+ * says the result isn't confirmed yet and keeps checking: the payment may still land later (WeChat's
+ * notification or the server's own query settles it), so that is not an error.
  */
 export function PaymentPanel({ order, pollIntervalMs, pageTimeoutMs, onRestart }: PaymentPanelProps) {
   const router = useRouter();
@@ -45,6 +45,9 @@ export function PaymentPanel({ order, pollIntervalMs, pageTimeoutMs, onRestart }
       // A plain number on purpose: SWR restarts its timer whenever this option changes identity, and
       // the countdown re-renders this component four times a second. Polling stops via the null key.
       refreshInterval: pollIntervalMs,
+      // Below the interval: SWR's default deduping window (2 s) swallowed the first tick after the
+      // first poll, so the second poll came after twice the interval.
+      dedupingInterval: Math.floor(pollIntervalMs / 2),
       fallbackData: order.status,
       revalidateOnFocus: false,
       shouldRetryOnError: (err) => !(err instanceof OrderNotFoundError),
@@ -56,11 +59,13 @@ export function PaymentPanel({ order, pollIntervalMs, pageTimeoutMs, onRestart }
   const polledFinal = data && isFinalStatus(data.status) ? data.status : null;
   const finalStatus = settled ?? polledFinal;
 
+  // Final, or the page's wait is over: the result page takes over (replacing this step, so that Back
+  // leaves the flow rather than returning to a QR code that is over).
   useEffect(() => {
-    if (!polledFinal) return;
-    setSettled(polledFinal);
+    if (!polledFinal && !timedOut) return;
+    if (polledFinal) setSettled(polledFinal);
     router.replace(resultPath);
-  }, [polledFinal, resultPath, router]);
+  }, [polledFinal, timedOut, resultPath, router]);
 
   if (error instanceof OrderNotFoundError) {
     return (
@@ -74,17 +79,6 @@ export function PaymentPanel({ order, pollIntervalMs, pageTimeoutMs, onRestart }
           </button>
         </div>
       </section>
-    );
-  }
-
-  if (timedOut && !finalStatus) {
-    return (
-      <PaymentTimeoutView
-        order={order}
-        pollIntervalMs={pollIntervalMs}
-        resultPath={resultPath}
-        onRestart={onRestart}
-      />
     );
   }
 

@@ -1,7 +1,7 @@
 import { QRCodeSVG } from 'qrcode.react';
 import { OrderDetails } from '@/components/order-details';
 import { formatYuan } from '@/lib/money';
-import type { CreatedOrder, OrderStatus } from '@/lib/schemas/order';
+import type { CreatedOrder, OrderStatus } from '@/lib/schemas/order-status';
 import styles from './payment-panel.module.css';
 import { WechatPayIcon } from './wechat-pay-icon';
 

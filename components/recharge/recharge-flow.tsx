@@ -3,7 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { formatFen } from '@/lib/money';
-import type { CreatedOrder } from '@/lib/schemas/order';
+import type { CreatedOrder } from '@/lib/schemas/order-status';
 import { PaymentPanel } from './payment-panel';
 import { RechargeForm } from './recharge-form';
 
@@ -11,14 +11,21 @@ type RechargeFlowProps = {
   pollIntervalMs: number;
   pageTimeoutMs: number;
   maxFen: number;
+  /** The amount the form starts with ('' for none). */
+  initialAmountText?: string;
 };
 
 type Step = { kind: 'form'; amountText: string } | { kind: 'paying'; order: CreatedOrder };
 
-/** The recharge flow in place: pick an amount → scan the QR code → (result page, or a timeout note). */
-export function RechargeFlow({ pollIntervalMs, pageTimeoutMs, maxFen }: RechargeFlowProps) {
+/** The recharge flow in place: pick an amount → scan the QR code → the result page (paid, or not confirmed yet). */
+export function RechargeFlow({
+  pollIntervalMs,
+  pageTimeoutMs,
+  maxFen,
+  initialAmountText = '',
+}: RechargeFlowProps) {
   const router = useRouter();
-  const [step, setStep] = useState<Step>({ kind: 'form', amountText: '' });
+  const [step, setStep] = useState<Step>({ kind: 'form', amountText: initialAmountText });
 
   if (step.kind === 'paying') {
     return (

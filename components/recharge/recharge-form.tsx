@@ -3,7 +3,7 @@
 import { type FormEvent, useRef, useState } from 'react';
 import { createOrder } from '@/lib/api-client/create-order';
 import { formatYuan } from '@/lib/money';
-import type { CreatedOrder } from '@/lib/schemas/order';
+import type { CreatedOrder } from '@/lib/schemas/order-status';
 import { AmountPicker } from './amount-picker';
 import { newIdempotencyKey } from './new-idempotency-key';
 import { PaymentMethodPicker } from './payment-method-picker';

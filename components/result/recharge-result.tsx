@@ -1,9 +1,8 @@
 import Link from 'next/link';
 import { OrderDetails } from '@/components/order-details';
-import { rechargeResultPath } from '@/lib/api-client/paths';
-import { formatYuan } from '@/lib/money';
+import { formatFen, formatYuan } from '@/lib/money';
 import type { OrderResult } from '@/lib/orders/get-order-result';
-import { PendingStatusWatcher } from './pending-status-watcher';
+import { PendingResultActions } from './pending-result-actions';
 import styles from './recharge-result.module.css';
 import { ResultIcon } from './result-icon';
 
@@ -11,18 +10,25 @@ const TITLES = {
   PAID: '充值成功',
   FAILED: '支付失败',
   CLOSED: '支付未完成',
-  PENDING: '支付结果确认中',
+  PENDING: '支付结果尚未确认',
 } as const;
 
 type RechargeResultProps = { result: OrderResult; pollIntervalMs: number };
 
-/** The outcome of one order, as the database has it. */
+/**
+ * The outcome of one order, as the database has it. Where the payment page ends, paid or not: an
+ * order still PENDING (the page stopped waiting, or the person came back later) says so and keeps
+ * checking (PendingResultActions).
+ */
 export function RechargeResult({ result, pollIntervalMs }: RechargeResultProps) {
   const { status } = result;
-  const resultPath = rechargeResultPath(result.orderId);
 
   return (
-    <section className={`card ${styles.card}`} aria-labelledby="result-title">
+    <section
+      className={`card ${styles.card}`}
+      aria-labelledby="result-title"
+      data-testid={status === 'PENDING' ? 'pending-result' : undefined}
+    >
       <ResultIcon status={status} />
       <h1 id="result-title">{TITLES[status]}</h1>
 
@@ -44,32 +50,25 @@ export function RechargeResult({ result, pollIntervalMs }: RechargeResultProps) 
         createdAt={result.paidAt ? undefined : result.createdAt}
       />
 
-      <div className="button-row">
-        {status === 'PAID' && (
-          <Link href="/" className="button button-primary">
-            继续充值
-          </Link>
-        )}
-        {(status === 'FAILED' || status === 'CLOSED') && (
-          <Link href="/" className="button button-primary">
-            重新支付
-          </Link>
-        )}
-        {status === 'PENDING' && (
-          <>
-            {/* A plain link: a full reload re-reads the order, and works before any script runs. */}
-            <a href={resultPath} className="button button-primary">
-              刷新
-            </a>
-            <Link href="/" className="button button-secondary">
-              返回充值
+      {status === 'PENDING' ? (
+        <PendingResultActions
+          orderId={result.orderId}
+          amountYuan={formatFen(result.amountFen).replaceAll(',', '')}
+          pollIntervalMs={pollIntervalMs}
+        />
+      ) : (
+        <div className="button-row">
+          {status === 'PAID' && (
+            <Link href="/" className="button button-primary">
+              继续充值
             </Link>
-          </>
-        )}
-      </div>
-
-      {status === 'PENDING' && (
-        <PendingStatusWatcher orderId={result.orderId} pollIntervalMs={pollIntervalMs} />
+          )}
+          {(status === 'FAILED' || status === 'CLOSED') && (
+            <Link href="/" className="button button-primary">
+              重新支付
+            </Link>
+          )}
+        </div>
       )}
     </section>
   );
@@ -78,7 +77,7 @@ export function RechargeResult({ result, pollIntervalMs }: RechargeResultProps) 
 function leadText(result: OrderResult): string {
   switch (result.status) {
     case 'PENDING':
-      return '暂未收到微信支付的结果。如果您已完成支付，金额仍会到账，请稍后刷新查看，无需重复支付。';
+      return '我们暂时还没有收到微信支付的结果。如果您已经完成支付，请放心：支付完成后金额仍会到账，无需重复支付。';
     case 'CLOSED':
       return result.reason ?? '订单已关闭，未完成支付。';
     default:

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { OrderStatus } from '@/lib/schemas/order';
+import type { OrderStatus } from '@/lib/schemas/order-status';
 import styles from './recharge-result.module.css';
 
 const PATHS: Record<OrderStatus, ReactNode> = {

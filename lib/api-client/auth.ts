@@ -1,11 +1,9 @@
-import { z } from 'zod';
+import { decodeSignInUrl } from './answers';
 import { callApi } from './call-api';
 import { SIGN_IN_SOCIAL_PATH, SIGN_OUT_PATH } from './paths';
 
 // Sign-in and sign-out from the browser, through Better Auth's HTTP API (no client library: two
 // calls don't need one).
-
-const signInAnswer = z.object({ url: z.url() });
 
 /**
  * Asks for WeChat's QR code login page for a new sign-in (Better Auth records its state) and answers
@@ -21,8 +19,7 @@ export async function startWechatSignIn(callbackPath: string, errorPath: string)
       disableRedirect: true,
     },
   });
-  const parsed = signInAnswer.safeParse(answer.body);
-  return answer.status === 200 && parsed.success ? parsed.data.url : null;
+  return answer.status === 200 ? decodeSignInUrl(answer.body) : null;
 }
 
 /** Ends the session; true when the server confirmed. */

@@ -1,5 +1,6 @@
 import { signInPath } from '../auth/return-to';
-import { type ApiError, apiErrorSchema } from '../schemas/order';
+import type { ApiError } from '../schemas/order-status';
+import { decodeApiErrorBody } from './answers';
 
 // The browser's one way to reach our API: same origin, never from a cache, JSON both ways. A 401
 // (the session ended: signed out in another tab, expired) takes the page to the sign-in page, which
@@ -32,6 +33,5 @@ export async function callApi(
 
 /** The `{ error: { code, message, details } }` body every API route answers errors with; null if it isn't one. */
 export function decodeApiError(body: unknown): ApiError['error'] | null {
-  const parsed = apiErrorSchema.safeParse(body);
-  return parsed.success ? parsed.data.error : null;
+  return decodeApiErrorBody(body)?.error ?? null;
 }

@@ -1,4 +1,5 @@
-import { type CreatedOrder, createdOrderSchema } from '../schemas/order';
+import type { CreatedOrder } from '../schemas/order-status';
+import { decodeCreatedOrder } from './answers';
 import { type ApiAnswer, callApi, decodeApiError } from './call-api';
 import { ORDERS_PATH } from './paths';
 
@@ -33,10 +34,8 @@ export async function createOrder(amountFen: number, idempotencyKey: string): Pr
   const { status, body } = answer;
 
   if (status === 201 || status === 200) {
-    const created = createdOrderSchema.safeParse(body);
-    return created.success
-      ? { kind: 'created', order: created.data }
-      : { kind: 'unknown', message: GENERIC_MESSAGE };
+    const order = decodeCreatedOrder(body);
+    return order ? { kind: 'created', order } : { kind: 'unknown', message: GENERIC_MESSAGE };
   }
 
   const error = decodeApiError(body);

@@ -1,4 +1,5 @@
-import { type OrderStatusView, orderStatusViewSchema } from '../schemas/order';
+import type { OrderStatusView } from '../schemas/order-status';
+import { decodeOrderStatusView } from './answers';
 import { callApi, decodeApiError } from './call-api';
 import { orderStatusPath } from './paths';
 
@@ -33,5 +34,7 @@ export async function fetchOrderStatus(orderId: string): Promise<OrderStatusView
   if (status === 429)
     throw new PollingLimitedError(decodeApiError(body)?.message ?? '查询过于频繁，请稍后再试');
   if (status < 200 || status >= 300) throw new Error(`status route answered ${status}`);
-  return orderStatusViewSchema.parse(body);
+  const view = decodeOrderStatusView(body);
+  if (!view) throw new Error('status route answered something else than an order status');
+  return view;
 }

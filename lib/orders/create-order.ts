@@ -11,7 +11,7 @@ import {
   takeWechatPayBudget,
   WechatPayBusyError,
 } from '../rate-limit/wechat-pay-budget';
-import type { CreatedOrder } from '../schemas/order';
+import type { CreatedOrder } from '../schemas/order-status';
 import { getWechatPayClient, isWechatPayError, type NativeOrderInput, WechatPayError } from '../wechat-pay';
 import { FIRST_CHECK_AFTER_MS } from './check-schedule';
 import { closePendingOrders } from './close-pending-orders';

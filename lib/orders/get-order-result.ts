@@ -1,6 +1,6 @@
 import 'server-only';
 import { getDb } from '../db';
-import type { OrderStatus } from '../schemas/order';
+import type { OrderStatus } from '../schemas/order-status';
 import { isUuid } from '../uuid';
 
 export interface OrderResult {

@@ -1,7 +1,7 @@
 import 'server-only';
 import { getEnv } from '../env';
 import { AppError } from '../http/app-error';
-import { isFinalStatus, type OrderStatusView } from '../schemas/order';
+import { isFinalStatus, type OrderStatusView } from '../schemas/order-status';
 import { isUuid } from '../uuid';
 import { readOrderStatus, rereadForNewOwner, toStatusView } from './order-status-cache';
 import { reconcileOrderInBackground } from './reconcile-order';

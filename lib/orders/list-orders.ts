@@ -1,6 +1,6 @@
 import 'server-only';
 import { getDb } from '../db';
-import type { OrderStatus } from '../schemas/order';
+import type { OrderStatus } from '../schemas/order-status';
 import { isUuid } from '../uuid';
 
 // The recharge history: a wallet's orders, newest first, 20 to a page. Paged by a cursor on

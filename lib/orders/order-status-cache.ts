@@ -6,7 +6,8 @@ import type { PaymentOrder } from '../generated/prisma/client';
 import { AppError } from '../http/app-error';
 import { createLogger } from '../log';
 import { getRedis, isRedisUnavailable } from '../redis';
-import { type OrderStatus, type OrderStatusView, orderStatusSchema } from '../schemas/order';
+import { orderStatusSchema } from '../schemas/order';
+import type { OrderStatus, OrderStatusView } from '../schemas/order-status';
 
 const log = createLogger('orders');
 

@@ -1,6 +1,6 @@
 // One China-time module serves WeChat's time_expire, out_trade_no stamps and the result page's times.
 import { describe, expect, it } from 'vitest';
-import { formatChinaDateTime, formatChinaTimestamp } from '@/lib/china-time';
+import { formatChinaClock, formatChinaDateTime, formatChinaTimestamp } from '@/lib/china-time';
 
 // What the result page printed before it used this module, kept as the reference for its format.
 const zhCnShanghai = new Intl.DateTimeFormat('zh-CN', {
@@ -39,5 +39,15 @@ describe('formatChinaDateTime', () => {
   it.each(INSTANTS)('prints %s as zh-CN formatting in Asia/Shanghai does', (instant) => {
     const date = new Date(instant);
     expect(formatChinaDateTime(date)).toBe(zhCnShanghai.format(date));
+  });
+});
+
+describe('formatChinaClock', () => {
+  it.each([
+    ['2026-11-25T10:30:05Z', '18:30:05'],
+    ['2026-11-25T16:00:00.999Z', '00:00:00'],
+    ['2027-03-01T04:07:09Z', '12:07:09'],
+  ])('prints %s as %s, the clock in China', (instant, expected) => {
+    expect(formatChinaClock(new Date(instant))).toBe(expected);
   });
 });
