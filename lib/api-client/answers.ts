@@ -1,6 +1,7 @@
-// The server's answers as the browser checks them, with zod's mini build: the same validation as the
-// full library at a fraction of its weight in the page's JavaScript (the full zod stays on the server).
-import * as z from 'zod/mini';
+// The server's answers as the browser checks them, with valibot: modular, so the page carries only the
+// few checks it uses (about a tenth of zod's mini build in this page's JavaScript); the full zod stays
+// on the server. Each schema is tied to the shared type it checks.
+import * as v from 'valibot';
 import {
   type ApiError,
   type CreatedOrder,
@@ -8,43 +9,46 @@ import {
   type OrderStatusView,
 } from '../schemas/order-status';
 
-const orderStatusView: z.ZodMiniType<OrderStatusView> = z.object({
-  orderId: z.string(),
-  status: z.enum(ORDER_STATUSES),
-  amountFen: z.int(),
-  reason: z.optional(z.string()),
-  updatedAt: z.string(),
-});
+const integer = v.pipe(v.number(), v.integer());
 
-const createdOrder: z.ZodMiniType<CreatedOrder> = z.object({
-  orderId: z.string(),
-  outTradeNo: z.string(),
-  amountFen: z.int(),
-  codeUrl: z.string(),
-  expiresAt: z.string(),
+const orderStatusView = v.object({
+  orderId: v.string(),
+  status: v.picklist(ORDER_STATUSES),
+  amountFen: integer,
+  reason: v.optional(v.string()),
+  updatedAt: v.string(),
+}) satisfies v.GenericSchema<unknown, OrderStatusView>;
+
+const createdOrder = v.object({
+  orderId: v.string(),
+  outTradeNo: v.string(),
+  amountFen: integer,
+  codeUrl: v.string(),
+  expiresAt: v.string(),
   status: orderStatusView,
-});
+}) satisfies v.GenericSchema<unknown, CreatedOrder>;
 
-const apiError: z.ZodMiniType<ApiError> = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    details: z.optional(z.array(z.object({ field: z.string(), message: z.string() }))),
+const apiError = v.object({
+  error: v.object({
+    code: v.string(),
+    message: v.string(),
+    details: v.optional(v.array(v.object({ field: v.string(), message: v.string() }))),
   }),
-});
+}) satisfies v.GenericSchema<unknown, ApiError>;
 
-const signInAnswer = z.object({ url: z.url() });
+const signInAnswer = v.object({ url: v.pipe(v.string(), v.url()) });
 
-function decoded<T>(schema: z.ZodMiniType<T>, body: unknown): T | null {
-  const parsed = schema.safeParse(body);
-  return parsed.success ? parsed.data : null;
+function decoded<T>(schema: v.GenericSchema<unknown, T>, body: unknown): T | null {
+  const parsed = v.safeParse(schema, body);
+  return parsed.success ? parsed.output : null;
 }
 
 /** The status route's answer; null if it isn't one. */
-export const decodeOrderStatusView = (body: unknown) => decoded(orderStatusView, body);
+export const decodeOrderStatusView = (body: unknown): OrderStatusView | null =>
+  decoded(orderStatusView, body);
 /** POST /api/orders' 200/201 answer; null if it isn't one. */
-export const decodeCreatedOrder = (body: unknown) => decoded(createdOrder, body);
+export const decodeCreatedOrder = (body: unknown): CreatedOrder | null => decoded(createdOrder, body);
 /** The `{ error: { code, message, details } }` body every API route answers errors with; null if it isn't one. */
-export const decodeApiErrorBody = (body: unknown) => decoded(apiError, body);
+export const decodeApiErrorBody = (body: unknown): ApiError | null => decoded(apiError, body);
 /** Better Auth's answer to a social sign-in start: the provider's page. */
-export const decodeSignInUrl = (body: unknown) => decoded(signInAnswer, body)?.url ?? null;
+export const decodeSignInUrl = (body: unknown): string | null => decoded(signInAnswer, body)?.url ?? null;
