@@ -1,6 +1,6 @@
 // The order shapes the browser and the API share, as types, and which statuses are final. No zod
 // here: client code imports this module, and zod stays on the server (lib/schemas/order.ts validates
-// requests there; lib/api-client/answers.ts checks the server's answers in the browser with zod/mini).
+// requests there; lib/api-client/answers.ts checks the server's answers in the browser with valibot).
 
 export const ORDER_STATUSES = ['PENDING', 'PAID', 'FAILED', 'CLOSED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
