@@ -46,10 +46,19 @@ export function isDatabaseUnavailable(error: unknown): boolean {
  * that column's index refused it.
  */
 export function isUniqueViolation(error: unknown, column?: string): boolean {
-  if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== 'P2002') return false;
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  // A raw statement ($queryRaw) fails with P2010 and the driver's error as it came, which names the
+  // constraint (`payment_orders_transaction_id_key`) rather than the column.
+  const raw = error.code === 'P2010' && driverErrorKind(error) === 'UniqueConstraintViolation';
+  if (error.code !== 'P2002' && !raw) return false;
   if (column === undefined) return true;
   // Where Prisma names it depends on the adapter: the column, or the field in camelCase.
   const camel = column.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
   const where = JSON.stringify(error.meta ?? {});
   return where.includes(column) || where.includes(camel);
+}
+
+function driverErrorKind(error: Prisma.PrismaClientKnownRequestError): string | undefined {
+  const cause = (error.meta?.driverAdapterError as { cause?: { kind?: unknown } } | undefined)?.cause;
+  return typeof cause?.kind === 'string' ? cause.kind : undefined;
 }

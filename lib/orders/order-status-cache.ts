@@ -109,15 +109,23 @@ async function readFromDatabaseWithoutRedis(orderId: string): Promise<CachedOrde
  */
 export async function publishOrderStatus(orderId: string): Promise<PaymentOrder> {
   const order = await getDb().paymentOrder.findUniqueOrThrow({ where: { id: orderId } });
+  await publishOrderRow(order);
+  return order;
+}
+
+/**
+ * Writes the entry of an order row the caller already has, as committed (say, what the settling
+ * statement returned): no read. Best effort and ordered, as publishOrderStatus.
+ */
+export async function publishOrderRow(order: Parameters<typeof cacheEntryFromOrder>[0]): Promise<void> {
   try {
     await writeCachedOrderStatus(cacheEntryFromOrder(order));
   } catch (error) {
     // Best effort: the change is committed, and without Redis the status route reads the database.
     // An entry left stale is repaired by the reconciler (reconcileOrderNow republishes final orders).
     if (!isRedisUnavailable(error)) throw error;
-    log.warn({ orderId, reason: error.message }, 'status not written to Redis');
+    log.warn({ orderId: order.id, reason: error.message }, 'status not written to Redis');
   }
-  return order;
 }
 
 /**

@@ -1,8 +1,9 @@
 import 'server-only';
 import { getDb, isUniqueViolation } from '../db';
-import type { Prisma } from '../generated/prisma/client';
+import { Prisma } from '../generated/prisma/client';
 import { createLogger } from '../log';
-import { publishOrderStatus } from './order-status-cache';
+import type { OrderStatus } from '../schemas/order-status';
+import { publishOrderRow, publishOrderStatus } from './order-status-cache';
 import { recordPaymentException } from './payment-exceptions';
 
 const log = createLogger('settle');
@@ -14,6 +15,10 @@ const log = createLogger('settle');
 // while the payer was already paying, is still money received and is credited. What can't be
 // credited (an amount that doesn't match, an unknown order, a transaction id another order has)
 // opens a payment exception, and the order leaves the reconciler's sweep.
+//
+// The common cases (the payment credited, or the same payment again) are one SQL statement, one
+// round trip (settleInOneStatement); anything else (an exception to open, a race it can't decide)
+// goes through the interactive transaction below, whose answers are the same.
 
 export interface PaidTransaction {
   outTradeNo: string;
@@ -51,6 +56,12 @@ export async function settlePaidOrder(
 ): Promise<SettleResult> {
   let result: SettleResult;
   try {
+    const settled = await settleInOneStatement(payment, source);
+    if (settled) {
+      // Only after commit, and from what the statement returned: no second read.
+      await publishOrderRow(settled.order);
+      return { outcome: settled.outcome, orderId: settled.order.id };
+    }
     result = await getDb().$transaction((tx) => settleInTransaction(tx, payment, source));
   } catch (error) {
     if (!isUniqueViolation(error, 'transaction_id')) throw error;
@@ -80,6 +91,126 @@ export async function settlePaidOrder(
   if (result.orderId && result.outcome !== 'amount_mismatch') await publishOrderStatus(result.orderId);
   return result;
 }
+
+interface SettledRow {
+  outcome: 'credited' | 'already_paid';
+  previous_status: OrderStatus;
+  id: string;
+  account_id: string;
+  status: OrderStatus;
+  amount_fen: number;
+  failure_reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/**
+ * The order paid and credited in one statement (data-modifying CTEs: one round trip, one implicit
+ * transaction), with the same database guarantees as the transaction below: the compare-and-set on
+ * the row's status picks one winner, the ledger's unique order_id allows one RECHARGE per order, the
+ * balance CHECKs (never negative; a merged account stays empty) hold, the notification is recorded
+ * once (unique notification_id). The credit goes to the account at the end of the order's account's
+ * merge chain, as creditAccount does. Answers the outcome and the order as committed; null when it
+ * decided nothing (no such order, another amount, paid by another transaction, or paid by a racing
+ * settle after this statement's snapshot): the caller then takes the transaction path.
+ */
+async function settleInOneStatement(
+  payment: PaidTransaction,
+  source: SettlementSource,
+): Promise<{ outcome: SettleOutcome; order: SettledOrder } | null> {
+  const notificationId = source.via === 'notification' ? (source.notificationId ?? null) : null;
+  const eventType = source.eventType ?? 'TRANSACTION.SUCCESS';
+  const rows = await getDb().$queryRaw<SettledRow[]>(Prisma.sql`
+    WITH RECURSIVE
+    before AS (
+      SELECT id, status, transaction_id, account_id, amount_fen, failure_reason, created_at, updated_at
+      FROM payment_orders WHERE out_trade_no = ${payment.outTradeNo}
+    ),
+    paid AS (
+      UPDATE payment_orders
+      SET status = 'PAID'::"OrderStatus", transaction_id = ${payment.transactionId},
+          paid_at = ${payment.paidAt}, failure_reason = NULL, updated_at = now()
+      WHERE out_trade_no = ${payment.outTradeNo} AND status <> 'PAID'::"OrderStatus"
+        AND amount_fen = ${payment.amountFen}
+      RETURNING id, account_id, status, amount_fen, failure_reason, created_at, updated_at
+    ),
+    chain (id, merged_into_id, depth) AS (
+      SELECT a.id, a.merged_into_id, 0 FROM accounts a JOIN paid ON a.id = paid.account_id
+      UNION ALL
+      SELECT a.id, a.merged_into_id, chain.depth + 1
+      FROM accounts a JOIN chain ON a.id = chain.merged_into_id
+      WHERE chain.depth < 16
+    ),
+    -- The end of the chain; else (a chain too long to follow) the order's own account, whose CHECK
+    -- (a merged account stays empty) then refuses the credit and the whole statement with it.
+    target AS (
+      SELECT coalesce((SELECT id FROM chain WHERE merged_into_id IS NULL LIMIT 1), paid.account_id) AS id,
+             paid.id AS order_id, paid.amount_fen
+      FROM paid
+    ),
+    credited AS (
+      UPDATE accounts SET balance_fen = balance_fen + target.amount_fen, updated_at = now()
+      FROM target WHERE accounts.id = target.id
+      RETURNING accounts.id
+    ),
+    ledger AS (
+      INSERT INTO ledger_entries (id, account_id, order_id, kind, amount_fen, created_at)
+      SELECT gen_random_uuid(), target.id, target.order_id, 'RECHARGE'::"LedgerEntryKind", target.amount_fen, now()
+      FROM target
+      RETURNING id
+    ),
+    decided AS (
+      SELECT CASE
+               WHEN EXISTS (SELECT 1 FROM paid) THEN 'credited'
+               WHEN before.status = 'PAID'::"OrderStatus" AND before.transaction_id = ${payment.transactionId}
+                 THEN 'already_paid'
+             END AS outcome
+      FROM before
+    ),
+    noted AS (
+      INSERT INTO payment_notifications (id, notification_id, event_type, out_trade_no, transaction_id, outcome, received_at)
+      SELECT gen_random_uuid(), ${notificationId}::text, ${eventType},
+             ${payment.outTradeNo}, ${payment.transactionId},
+             CASE decided.outcome WHEN 'credited' THEN 'settled' ELSE 'duplicate' END, now()
+      FROM decided
+      WHERE decided.outcome IS NOT NULL AND ${notificationId}::text IS NOT NULL
+      ON CONFLICT (notification_id) DO NOTHING
+      RETURNING id
+    )
+    SELECT decided.outcome, before.status AS previous_status,
+           coalesce(paid.id, before.id) AS id,
+           coalesce(paid.account_id, before.account_id) AS account_id,
+           coalesce(paid.status, before.status) AS status,
+           coalesce(paid.amount_fen, before.amount_fen) AS amount_fen,
+           CASE WHEN paid.id IS NULL THEN before.failure_reason END AS failure_reason,
+           coalesce(paid.created_at, before.created_at) AS created_at,
+           coalesce(paid.updated_at, before.updated_at) AS updated_at,
+           (SELECT count(*) FROM credited) AS credited_accounts,
+           (SELECT count(*) FROM ledger) AS ledger_entries,
+           (SELECT count(*) FROM noted) AS notifications
+    FROM before CROSS JOIN decided LEFT JOIN paid ON paid.id = before.id
+    WHERE decided.outcome IS NOT NULL`);
+  const [row] = rows;
+  if (!row) return null;
+  const order: SettledOrder = {
+    id: row.id,
+    accountId: row.account_id,
+    status: row.status,
+    amountFen: row.amount_fen,
+    failureReason: row.failure_reason,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+  if (row.outcome === 'credited' && row.previous_status !== 'PENDING') {
+    log.warn(
+      { orderId: order.id, outTradeNo: payment.outTradeNo, was: row.previous_status },
+      'paid at WeChat after it ended here: crediting it',
+    );
+  }
+  return { outcome: row.outcome, order };
+}
+
+type SettledOrder = Parameters<typeof publishOrderRow>[0];
 
 async function settleInTransaction(
   tx: Tx,

@@ -240,9 +240,8 @@ describe('handlePaymentNotification answers', () => {
     const accountId = await newAccount();
     const order = await createOrderFor(accountId, 3300);
     const paid = notification(order.outTradeNo, 3300);
-    const transaction = vi
-      .spyOn(getDb(), '$transaction')
-      .mockRejectedValueOnce(new Error('connection reset'));
+    // Settling is one statement (settle-order.ts): the database fails under it.
+    const transaction = vi.spyOn(getDb(), '$queryRaw').mockRejectedValueOnce(new Error('connection reset'));
     try {
       expect(await paid.send()).toEqual({
         status: 500,

@@ -1,5 +1,5 @@
 // Settling is exactly once, whichever source reports the payment and however often.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getDb } from '@/lib/db';
 import { END_REASONS, endPendingOrder } from '@/lib/orders/end-order';
 import { orderStatusKey, readCachedOrderStatus } from '@/lib/orders/order-status-cache';
@@ -36,6 +36,68 @@ describe('settlePaidOrder', () => {
     expect(results.filter((r) => r.outcome === 'already_paid')).toHaveLength(9);
     expect(await balanceOf(accountId)).toBe(1234n);
     expect(await ledgerCount(order.orderId)).toBe(1);
+  });
+
+  it('credits in one statement, and writes the status from what it returned: no other read', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 600);
+    const db = getDb();
+    const spies = [
+      vi.spyOn(db, '$transaction'),
+      vi.spyOn(db.paymentOrder, 'findUnique'),
+      vi.spyOn(db.paymentOrder, 'findUniqueOrThrow'),
+    ];
+    const raw = vi.spyOn(db, '$queryRaw');
+    try {
+      const result = await settlePaidOrder(payment(order.outTradeNo, 600), {
+        via: 'notification',
+        notificationId: `EV-one-${order.orderId}`,
+      });
+      expect(result).toEqual({ outcome: 'credited', orderId: order.orderId });
+      expect(raw).toHaveBeenCalledTimes(1);
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of [...spies, raw]) spy.mockRestore();
+    }
+    const row = await orderRow(order.orderId);
+    expect(await readCachedOrderStatus(order.orderId)).toMatchObject({
+      status: 'PAID',
+      accountId,
+      amountFen: 600,
+      updatedAt: row.updatedAt.toISOString(),
+      createdAtMs: row.createdAt.getTime(),
+    });
+    expect(await balanceOf(accountId)).toBe(600n);
+    expect(await ledgerCount(order.orderId)).toBe(1);
+    expect(
+      await db.paymentNotification.findUnique({ where: { notificationId: `EV-one-${order.orderId}` } }),
+    ).toMatchObject({ outcome: 'settled', eventType: 'TRANSACTION.SUCCESS' });
+  });
+
+  it('the same payment again is one statement too: recorded as a duplicate, nothing more credited', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 700);
+    const paid = payment(order.outTradeNo, 700);
+    await settlePaidOrder(paid, { via: 'query' });
+    const transaction = vi.spyOn(getDb(), '$transaction');
+    try {
+      const again = await settlePaidOrder(paid, {
+        via: 'notification',
+        notificationId: `EV-again-${order.orderId}`,
+        eventType: 'TRANSACTION.SUCCESS',
+      });
+      expect(again).toEqual({ outcome: 'already_paid', orderId: order.orderId });
+      expect(transaction).not.toHaveBeenCalled();
+    } finally {
+      transaction.mockRestore();
+    }
+    expect(await balanceOf(accountId)).toBe(700n);
+    expect(await ledgerCount(order.orderId)).toBe(1);
+    expect(
+      await getDb().paymentNotification.findUnique({
+        where: { notificationId: `EV-again-${order.orderId}` },
+      }),
+    ).toMatchObject({ outcome: 'duplicate', transactionId: paid.transactionId });
   });
 
   it('writes PAID to Redis only after the credit is committed', async () => {
