@@ -1,4 +1,5 @@
 import { PAGE_TIMEOUT_MS } from '../playwright.config';
+import { expectAccessible } from './fixtures/axe';
 import { payLikeAPerson } from './fixtures/phone';
 import { openRechargePage, startRecharge, yuan } from './fixtures/recharge';
 import { expect, test } from './fixtures/test';
@@ -29,6 +30,7 @@ test('the payment fails on the phone: the page says so, gives the reason and off
     await expect(page.getByText(order.outTradeNo)).toBeVisible();
     await expect(page.getByTestId('credited-amount')).toHaveCount(0);
     await expect(page.getByTestId('balance')).toHaveText(yuan(0));
+    await expectAccessible(page, 'the failure page');
   });
 
   await test.step('重新支付 takes them back to the amount form to try again', async () => {

@@ -1,3 +1,4 @@
+import { expectAccessible } from './fixtures/axe';
 import { openRechargePage, startRecharge } from './fixtures/recharge';
 import { expect, test } from './fixtures/test';
 
@@ -50,6 +51,7 @@ test('an order is visible only to the user who made it', async ({ page, newVisit
     const response = await other.goto(order.resultPath);
     expect(response?.status()).toBe(404);
     await expect(other.getByRole('heading', { name: '页面不存在' })).toBeVisible();
+    await expectAccessible(other, 'the not-found page');
     await expect(other.getByText(order.outTradeNo)).toHaveCount(0);
   });
 

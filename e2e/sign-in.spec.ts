@@ -1,5 +1,6 @@
 import { type Browser, test as base, type Page } from '@playwright/test';
 import { APP_URL, SANDBOX_URL } from '../playwright.config';
+import { expectAccessible } from './fixtures/axe';
 import { watchCspViolations } from './fixtures/csp';
 import { Phone, payLikeAPerson } from './fixtures/phone';
 import { expectSuccessPage, readBalanceFen, startRecharge, yuan } from './fixtures/recharge';
@@ -61,6 +62,7 @@ test('a person signs in by scanning, recharges, sees it in the history, and find
     await page.goto('/');
     await expect(page).toHaveURL((url) => url.pathname === '/sign-in');
     await expect(page.getByRole('heading', { name: '使用微信登录' })).toBeVisible();
+    await expectAccessible(page, 'the sign-in page');
   });
 
   await test.step('they scan WeChat’s QR code and confirm as 林小满: back on the recharge page, signed in', () =>
@@ -89,6 +91,7 @@ test('a person signs in by scanning, recharges, sees it in the history, and find
     await expect(first).toContainText(/创建 \d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}/);
     await expect(first).toContainText(/支付 \d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}/);
     await expect(page.getByTestId('balance')).toHaveText(yuan(before + 1));
+    await expectAccessible(page, 'the history page');
   });
 
   await test.step('退出登录 ends the session: the pages and the API ask for a sign-in again', async () => {

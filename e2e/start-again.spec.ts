@@ -1,3 +1,4 @@
+import { expectAccessible } from './fixtures/axe';
 import { payLikeAPerson, scanWithPhone } from './fixtures/phone';
 import { expectSuccessPage, openRechargePage, startRecharge } from './fixtures/recharge';
 import { expect, test } from './fixtures/test';
@@ -52,5 +53,6 @@ test('starting a new payment closes the old one at WeChat: its QR code can no lo
     await expect(page.getByRole('heading', { level: 1, name: '支付未完成' })).toBeVisible();
     await expect(page.getByText('已发起新的支付，此订单已关闭')).toBeVisible();
     await expect(page.getByTestId('balance')).toHaveText('¥0.02');
+    await expectAccessible(page, 'the closed-order page');
   });
 });

@@ -1,3 +1,4 @@
+import { expectAccessible } from './fixtures/axe';
 import { payLikeAPerson } from './fixtures/phone';
 import {
   expectSuccessPage,
@@ -16,10 +17,14 @@ test('a visitor recharges ¥0.01 by scanning the QR code, and the page shows the
   await test.step('a new visitor opens the recharge page: the balance is ¥0.00', async () => {
     await openRechargePage(page);
     expect(await readBalanceFen(page)).toBe(0);
+    await expectAccessible(page, 'the recharge page');
   });
 
-  const order = await test.step('they type ¥0.01 and confirm: a WeChat Pay QR code appears', () =>
-    startRecharge(page, { custom: '0.01' }));
+  const order = await test.step('they type ¥0.01 and confirm: a WeChat Pay QR code appears', async () => {
+    const started = await startRecharge(page, { custom: '0.01' });
+    await expectAccessible(page, 'the QR code');
+    return started;
+  });
 
   await test.step('they scan it with WeChat, see ¥0.01 and press 支付', async () => {
     await payLikeAPerson(page, phone, { amount: '¥0.01' });
@@ -27,6 +32,7 @@ test('a visitor recharges ¥0.01 by scanning the QR code, and the page shows the
 
   await test.step('without any click, the page moves to the success page with the amount and new balance', async () => {
     await expectSuccessPage(page, order, { balanceFen: 1, timeout: 10_000 });
+    await expectAccessible(page, 'the success page');
   });
 
   await test.step('WeChat notified the app and got its acknowledgement', async () => {

@@ -1,4 +1,5 @@
 import { PAGE_TIMEOUT_MS } from '../playwright.config';
+import { expectAccessible } from './fixtures/axe';
 import { openRechargePage, startRecharge } from './fixtures/recharge';
 import { expect, test } from './fixtures/test';
 
@@ -28,6 +29,7 @@ test('nobody pays: the page moves on to the result page, which says the result i
     await expect(pending.getByTestId('order-number')).toHaveText(order.outTradeNo);
     await expect(pending.getByRole('button', { name: '重新查询' })).toBeVisible();
     await expect(pending.getByRole('link', { name: '发起新的支付' })).toBeVisible();
+    await expectAccessible(page, 'the not-confirmed result page');
   });
 
   await test.step('the order is still open at WeChat: a payment now would go through', async () => {
