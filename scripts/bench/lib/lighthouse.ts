@@ -148,12 +148,7 @@ function describeItems(details: unknown): string[] {
 
 function describeSubItems(subItems: Record<string, unknown>[]): string {
   const first = subItems[0];
-  if (!first) return '';
-  const detail = Object.entries(first)
-    .filter(([, value]) => typeof value === 'string')
-    .map(([key, value]) => `${key}=${String(value)}`)
-    .join(' ');
-  return detail ? ` (${detail})` : '';
+  return first ? ` ${JSON.stringify(first)}` : '';
 }
 
 /** Nothing may leave the machine: a request beyond loopback fails the run. */
