@@ -4,15 +4,19 @@
 import type IORedis from 'ioredis';
 import type { BridgeTraffic } from '../upstash-local/bridge';
 import { createOrder, type Order, signIn } from './lib/app-api';
+import { buildBareApp, startBareApp } from './lib/bare-app';
 import { onCleanup, startWatchdog } from './lib/cleanup';
 import { type CpuMeter, localRedisPid, ownCpuMeter, processCpuMeter } from './lib/cpu';
 import { type DbCounter, openDbCounter } from './lib/db-counter';
-import { ensureBuild, type Servers, startServers } from './lib/next-server';
+import { ensureBuild, type NextServer, type Servers, startServers } from './lib/next-server';
 import { prepareServices } from './lib/services';
+import { DEFAULT_DATABASE, DEFAULT_REDIS, PORTS } from './lib/settings';
 
 export interface BenchContext {
   /** `load` waits an hour before querying WeChat about an open order; `youngOrder` the default 5 s. */
   servers: Servers;
+  /** The bare fixture page (lib/bare-app.ts), built in this run: the baseline for page weight. */
+  bareApp: NextServer;
   sandboxUrl: string;
   counter: DbCounter;
   /** next-server (the load server), this process (load generator, bridge, sandbox), redis-server. */
@@ -29,11 +33,18 @@ export interface BenchContext {
 
 /** Starts everything; onCleanup (lib/cleanup.ts) stops it at the end, on error and on Ctrl-C. */
 export async function prepareContext(): Promise<BenchContext> {
-  const { db, redis, stack, sandboxUrl } = await prepareServices();
+  const { db, redis, stack, sandboxUrl } = await prepareServices({
+    ports: PORTS,
+    defaultDatabase: DEFAULT_DATABASE,
+    defaultRedis: DEFAULT_REDIS,
+  });
   ensureBuild(stack.env);
-  // The time limit covers the run, not a first `next build`.
+  buildBareApp();
+  // The time limit covers the run, not the builds.
   startWatchdog();
+  const bareApp = startBareApp(PORTS.bareApp);
   const servers = await startServers(stack.env);
+  await bareApp.ready;
   const counter = await openDbCounter(db.maintenanceUrl, db.name);
   onCleanup('database counter', () => counter.close());
   const meters = [
@@ -45,5 +56,5 @@ export async function prepareContext(): Promise<BenchContext> {
   const { redisTraffic } = stack;
   if (!redisTraffic)
     throw new Error('the bench needs the local Upstash bridge (UPSTASH_REDIS_REST_URL is cleared)');
-  return { servers, sandboxUrl, counter, meters, redis, env: stack.env, order, redisTraffic };
+  return { servers, bareApp, sandboxUrl, counter, meters, redis, env: stack.env, order, redisTraffic };
 }

@@ -5,6 +5,8 @@ import { signInViaSandbox } from '../../local/sandbox-sign-in';
 
 export interface Order {
   orderId: string;
+  /** The merchant's order number at WeChat Pay (the sandbox's key for paying it). */
+  outTradeNo: string;
   /** The session cookies (token and signed snapshot) the status route checks. */
   cookie: string;
 }
@@ -22,11 +24,31 @@ export async function createOrder(appUrl: string, cookieHeader: string): Promise
     headers: { 'content-type': 'application/json', cookie: cookieHeader },
     body: JSON.stringify({ amountFen: 100 }),
   });
-  const body = (await response.json().catch(() => null)) as { orderId?: string } | null;
-  if (response.status !== 201 || !body?.orderId) {
+  const body = (await response.json().catch(() => null)) as { orderId?: string; outTradeNo?: string } | null;
+  if (response.status !== 201 || !body?.orderId || !body.outTradeNo) {
     throw new Error(`POST /api/orders: ${response.status} ${JSON.stringify(body)}`);
   }
-  return { orderId: body.orderId, cookie: cookieHeader };
+  return { orderId: body.orderId, outTradeNo: body.outTradeNo, cookie: cookieHeader };
+}
+
+/** Pays the order on the sandbox (as the phone would) and waits until the app has it as PAID. */
+export async function payOrder(appUrl: string, sandboxUrl: string, order: Order): Promise<void> {
+  const paid = await fetch(`${sandboxUrl}/sandbox/pay`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ out_trade_no: order.outTradeNo }),
+  });
+  if (!paid.ok) throw new Error(`sandbox /sandbox/pay: ${paid.status} ${await paid.text()}`);
+  const url = buildStatusUrl(appUrl, order);
+  const deadline = Date.now() + 15_000;
+  let last = '';
+  while (Date.now() < deadline) {
+    const response = await fetch(url, { headers: { cookie: order.cookie } });
+    last = `${response.status} ${await response.text()}`;
+    if (response.ok && (JSON.parse(last.slice(4)) as { status?: string }).status === 'PAID') return;
+    await new Promise((done) => setTimeout(done, 250));
+  }
+  throw new Error(`order ${order.orderId} not PAID 15 s after paying it: GET ${url}: ${last}`);
 }
 
 export function buildStatusUrl(appUrl: string, order: Order): string {

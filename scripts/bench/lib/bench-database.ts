@@ -5,7 +5,7 @@ import { redactUrl } from '../../local/stack';
 import { onCleanup } from './cleanup';
 import { APP_APPLICATION_NAME } from './db-counter';
 import { errorMessage } from './error-message';
-import { DEFAULT_DATABASE, DEFAULT_POSTGRES } from './settings';
+import { DEFAULT_POSTGRES } from './settings';
 
 export interface BenchDatabase {
   name: string;
@@ -16,9 +16,13 @@ export interface BenchDatabase {
   created: boolean;
 }
 
-export async function prepareDatabase(configured: string | undefined): Promise<BenchDatabase> {
+/** `defaultName`: the database created fresh (and dropped at the end) when none is configured. */
+export async function prepareDatabase(
+  configured: string | undefined,
+  defaultName: string,
+): Promise<BenchDatabase> {
   const created = !configured;
-  const baseUrl = configured || withDatabase(DEFAULT_POSTGRES, DEFAULT_DATABASE);
+  const baseUrl = configured || withDatabase(DEFAULT_POSTGRES, defaultName);
   const name = decodeURIComponent(new URL(baseUrl).pathname.slice(1));
   if (!name || name === 'postgres') {
     throw new Error(
@@ -38,9 +42,9 @@ export async function prepareDatabase(configured: string | undefined): Promise<B
   }
   try {
     if (created) {
-      await admin.query(`drop database if exists ${DEFAULT_DATABASE} with (force)`);
-      await admin.query(`create database ${DEFAULT_DATABASE}`);
-      onCleanup('bench database', () => dropDefaultDatabase(maintenanceUrl));
+      await admin.query(`drop database if exists ${defaultName} with (force)`);
+      await admin.query(`create database ${defaultName}`);
+      onCleanup('bench database', () => dropDatabase(maintenanceUrl, defaultName));
     }
   } finally {
     await admin.end();
@@ -50,10 +54,10 @@ export async function prepareDatabase(configured: string | undefined): Promise<B
   return { name, appUrl: app.toString(), maintenanceUrl, created };
 }
 
-async function dropDefaultDatabase(maintenanceUrl: string): Promise<void> {
+async function dropDatabase(maintenanceUrl: string, name: string): Promise<void> {
   const client = new pg.Client({ connectionString: maintenanceUrl, connectionTimeoutMillis: 3_000 });
   await client.connect();
-  await client.query(`drop database if exists ${DEFAULT_DATABASE} with (force)`).finally(() => client.end());
+  await client.query(`drop database if exists ${name} with (force)`).finally(() => client.end());
 }
 
 function withDatabase(url: string, database: string): string {

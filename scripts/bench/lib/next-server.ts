@@ -9,7 +9,7 @@ import { onCleanup } from './cleanup';
 import { benchLog } from './log';
 import { DEFAULT_QUERY_DELAY_MS, HOST, LOAD_QUERY_DELAY_MS, NEXT_BIN, PORTS, ROOT } from './settings';
 
-interface NextServer {
+export interface NextServer {
   url: string;
   pid: number | undefined;
   ready: Promise<void>;
@@ -47,7 +47,7 @@ export async function startServers(stackEnv: Record<string, string>): Promise<Se
   return { load, youngOrder };
 }
 
-function appEnv(
+export function appEnv(
   stackEnv: Record<string, string>,
   port: number,
   queryDelayMs: number,
@@ -68,10 +68,15 @@ function appEnv(
   };
 }
 
-function startNextServer(port: number, env: Record<string, string>): NextServer {
+/** `next start` of the app (or of `cwd`'s build), ready once `readyPath` answers 2xx. */
+export function startNextServer(
+  port: number,
+  env: Record<string, string>,
+  { cwd = ROOT, readyPath = '/api/live' }: { cwd?: string; readyPath?: string } = {},
+): NextServer {
   const url = `http://${HOST}:${port}`;
   const child = spawn(process.execPath, [NEXT_BIN, 'start', '-p', String(port), '-H', HOST], {
-    cwd: ROOT,
+    cwd,
     env: env as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -93,7 +98,7 @@ function startNextServer(port: number, env: Record<string, string>): NextServer 
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) break;
-      const ok = await fetch(`${url}/api/live`)
+      const ok = await fetch(`${url}${readyPath}`)
         .then((r) => r.ok)
         .catch(() => false);
       if (ok) return;

@@ -11,7 +11,7 @@ import { type BenchDatabase, prepareDatabase } from './bench-database';
 import { onCleanup } from './cleanup';
 import { errorMessage } from './error-message';
 import { benchLog } from './log';
-import { DEFAULT_REDIS, HOST, PORTS } from './settings';
+import { HOST } from './settings';
 
 export interface Services {
   db: BenchDatabase;
@@ -21,13 +21,24 @@ export interface Services {
   sandboxUrl: string;
 }
 
-export async function prepareServices(): Promise<Services> {
-  for (const port of Object.values(PORTS)) await assertPortFree(port);
-  const db = await prepareDatabase(process.env.DATABASE_URL);
-  const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS;
+/** Where a run puts its stack: `npm run bench` and `npm run bench:pages` each have their own. */
+export interface StackPlace {
+  /** Every port the run will listen on, checked free first; the stack's own three by name. */
+  ports: { app: number; sandbox: number; bridge: number } & Record<string, number>;
+  /** Created fresh and dropped at the end, unless DATABASE_URL is set. */
+  defaultDatabase: string;
+  /** Flushed at the start and the end, unless REDIS_URL is set (then used as it is). */
+  defaultRedis: string;
+}
+
+export async function prepareServices(place: StackPlace): Promise<Services> {
+  const { ports } = place;
+  for (const port of Object.values(ports)) await assertPortFree(port);
+  const db = await prepareDatabase(process.env.DATABASE_URL, place.defaultDatabase);
+  const redisUrl = process.env.REDIS_URL || place.defaultRedis;
   const redis = await connectRedis(redisUrl);
   onCleanup('redis client', async () => void redis.disconnect());
-  // Only the default database 14 is ours to flush; a configured REDIS_URL may hold someone's data.
+  // Only the default database (14, or 11 for the pages) is ours to flush; a configured REDIS_URL may hold someone's data.
   if (!process.env.REDIS_URL) {
     await redis.flushdb();
     onCleanup('redis bench keys', async () => void (await redis.flushdb()));
@@ -53,9 +64,9 @@ export async function prepareServices(): Promise<Services> {
   const stack = await startLocalStack({
     env: baseEnv,
     dataDir: unusedDataDir,
-    appPort: PORTS.app,
-    upstashPort: PORTS.bridge,
-    sandboxPort: PORTS.sandbox,
+    appPort: ports.app,
+    upstashPort: ports.bridge,
+    sandboxPort: ports.sandbox,
     log: (message) => benchLog.info(message),
   });
   onCleanup('local stack', () => stack.close());

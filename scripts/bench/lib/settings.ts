@@ -6,11 +6,13 @@ export const ROOT = resolve(import.meta.dirname, '../../..');
 export const NEXT_BIN = resolve(ROOT, 'node_modules/next/dist/bin/next');
 export const HOST = '127.0.0.1';
 /** Own ports, away from `npm run up` (3000, 8079) and the e2e stack (3210, 3310): the bench runs beside either. */
-export const PORTS = { app: 3610, youngOrderApp: 3611, sandbox: 3620, bridge: 8610 } as const;
+export const PORTS = { app: 3610, youngOrderApp: 3611, bareApp: 3630, sandbox: 3620, bridge: 8610 } as const;
+/** `npm run bench:pages` (Lighthouse) has its own stack, so it can run beside `npm run bench`. */
+export const PAGES_PORTS = { app: 3710, bareApp: 3730, sandbox: 3720, bridge: 8710 } as const;
 
-export const ROUNDS = intFromEnv('BENCH_ROUNDS', 2);
-export const ROUND_SECONDS = intFromEnv('BENCH_ROUND_SECONDS', 10);
-export const CONNECTIONS = intFromEnv('BENCH_CONNECTIONS', 20);
+export const ROUNDS = positiveIntFromEnv('BENCH_ROUNDS', 2);
+export const ROUND_SECONDS = positiveIntFromEnv('BENCH_ROUND_SECONDS', 10);
+export const CONNECTIONS = positiveIntFromEnv('BENCH_CONNECTIONS', 20);
 export const WARMUP_SECONDS = 3;
 export const YOUNG_ORDER_CONNECTIONS = 10;
 /** Longer than the run: every order stays "young" (no background WeChat query) during the load. */
@@ -26,8 +28,21 @@ export const AIM_RATIO = 0.6;
 export const DEFAULT_DATABASE = 'recharge_bench';
 export const DEFAULT_POSTGRES = `postgresql://postgres@${HOST}:5432/postgres`;
 export const DEFAULT_REDIS = `redis://${HOST}:6379/14`;
+export const PAGES_DATABASE = 'recharge_bench_pages';
+export const PAGES_REDIS = `redis://${HOST}:6379/11`;
 
-function intFromEnv(name: string, fallback: number): number {
+/** Debian's Chromium: the browser that measures pages (first-load JS, Lighthouse). */
+export const CHROME_PATH = process.env.CHROME_PATH || '/usr/bin/chromium';
+/** Reported, not enforced: the issue's aims for the pages against the bare fixture page. */
+export const PAGE_AIMS = {
+  firstLoadJsRatio: 1.15,
+  performance: 0.98,
+  accessibility: 1,
+  bestPractices: 1,
+  lcpRatio: 1.3,
+} as const;
+
+export function positiveIntFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
   if (!raw) return fallback;
   const value = Number(raw);
