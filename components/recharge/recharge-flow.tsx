@@ -1,10 +1,10 @@
 'use client';
 
+import dynamic from 'next/dynamic';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { formatFen } from '@/lib/money';
 import type { CreatedOrder } from '@/lib/schemas/order-status';
-import { PaymentPanel } from './payment-panel';
 import { RechargeForm } from './recharge-form';
 
 type RechargeFlowProps = {
@@ -14,6 +14,20 @@ type RechargeFlowProps = {
   /** The amount the form starts with ('' for none). */
   initialAmountText?: string;
 };
+
+// The QR code and the polling (qrcode.react, swr) load when a payment starts, not with the page: the
+// page's first load carries only the form. Its loading starts as the amount is confirmed, alongside the
+// order's creation, which takes longer (a WeChat Pay call).
+const loadPaymentPanel = () => import('./payment-panel');
+const PaymentPanel = dynamic(() => loadPaymentPanel().then((module) => module.PaymentPanel), {
+  loading: () => (
+    <section className="card" aria-busy="true">
+      <p role="status" className="muted">
+        正在生成支付二维码…
+      </p>
+    </section>
+  ),
+});
 
 type Step = { kind: 'form'; amountText: string } | { kind: 'paying'; order: CreatedOrder };
 
@@ -47,6 +61,7 @@ export function RechargeFlow({
     <RechargeForm
       maxFen={maxFen}
       initialAmountText={step.amountText}
+      onConfirm={() => void loadPaymentPanel()}
       onCreated={(order) => setStep({ kind: 'paying', order })}
     />
   );

@@ -13,10 +13,12 @@ import { validateAmount } from './validate-amount';
 type RechargeFormProps = {
   maxFen: number;
   initialAmountText?: string;
+  /** A valid amount is being confirmed: what comes next may start loading. */
+  onConfirm?: () => void;
   onCreated: (order: CreatedOrder) => void;
 };
 
-export function RechargeForm({ maxFen, initialAmountText = '', onCreated }: RechargeFormProps) {
+export function RechargeForm({ maxFen, initialAmountText = '', onConfirm, onCreated }: RechargeFormProps) {
   const [amountText, setAmountText] = useState(initialAmountText);
   const [showAmountError, setShowAmountError] = useState(false);
   const [serverAmountError, setServerAmountError] = useState<string | null>(null);
@@ -57,6 +59,7 @@ export function RechargeForm({ maxFen, initialAmountText = '', onCreated }: Rech
     pendingAttempt.current = attempt;
     inFlight.current = true;
     setSubmitting(true);
+    onConfirm?.();
 
     const outcome = await createOrder(attempt.amountFen, attempt.key);
 

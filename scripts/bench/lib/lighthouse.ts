@@ -5,6 +5,8 @@
 // API never turns on, its robots.txt fetch belongs to the SEO category, which isn't run, the
 // Chromium flags turn the browser's own background traffic off, and every run is checked to have
 // requested nothing beyond loopback (the app's pages show the sandbox's avatars, on loopback too).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse, { type Result } from 'lighthouse';
 import { CHROMIUM_FLAGS } from './browser';
@@ -67,6 +69,13 @@ export async function runLighthouse(
   });
   if (!result) throw new Error(`lighthouse ${url}: no result`);
   const { lhr } = result;
+  // PAGES_LHR_DIR=<dir>: each run's full report (JSON, open it in Lighthouse's viewer) for a closer look.
+  const dumpDir = process.env.PAGES_LHR_DIR;
+  if (dumpDir) {
+    mkdirSync(dumpDir, { recursive: true });
+    const name = `${new URL(url).pathname.replace(/[^a-z0-9]+/gi, '_') || '_'}-${Date.now()}.json`;
+    writeFileSync(join(dumpDir, name), JSON.stringify(lhr));
+  }
   if (lhr.runtimeError)
     throw new Error(`lighthouse ${url}: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
   const landed = new URL(lhr.finalDisplayedUrl);
