@@ -1,6 +1,7 @@
 // What every scenario runs against, prepared once: real PostgreSQL and Redis, the Upstash REST
 // bridge and the WeChat Pay sandbox (lib/services.ts), the build and two `next start` servers
-// (lib/next-server.ts), the transaction counter, CPU meters and one open order to poll.
+// (lib/next-server.ts), the transaction counter, the database wire counter in front of the counted
+// server (lib/pg-wire-counter.ts), CPU meters and one open order to poll.
 import type IORedis from 'ioredis';
 import type { BridgeTraffic } from '../upstash-local/bridge';
 import { createOrder, type Order, signIn } from './lib/app-api';
@@ -9,14 +10,22 @@ import { onCleanup, startWatchdog } from './lib/cleanup';
 import { type CpuMeter, localRedisPid, ownCpuMeter, processCpuMeter } from './lib/cpu';
 import { type DbCounter, openDbCounter } from './lib/db-counter';
 import { ensureBuild, type NextServer, type Servers, startServers } from './lib/next-server';
+import { type PgWireCounter, startPgWireCounter } from './lib/pg-wire-counter';
 import { prepareServices } from './lib/services';
 import { DEFAULT_DATABASE, DEFAULT_REDIS, PORTS } from './lib/settings';
 
 export interface BenchContext {
-  /** `load` waits an hour before querying WeChat about an open order; `youngOrder` the default 5 s. */
+  /**
+   * `load` waits an hour before querying WeChat about an open order; `youngOrder` the default 5 s;
+   * `counted`'s database traffic passes `pgWire`.
+   */
   servers: Servers;
   /** The bare fixture page (lib/bare-app.ts), built in this run: the baseline for page weight. */
   bareApp: NextServer;
+  /** Round trips and statements between the counted server and PostgreSQL. */
+  pgWire: PgWireCounter;
+  /** The bench database (for the bench's own connections: lib/bench-orders.ts openBenchDb). */
+  databaseUrl: string;
   sandboxUrl: string;
   counter: DbCounter;
   /** next-server (the load server), this process (load generator, bridge, sandbox), redis-server. */
@@ -43,7 +52,9 @@ export async function prepareContext(): Promise<BenchContext> {
   // The time limit covers the run, not the builds.
   startWatchdog();
   const bareApp = startBareApp(PORTS.bareApp);
-  const servers = await startServers(stack.env);
+  const pgWire = await startPgWireCounter(db.appUrl);
+  onCleanup('database wire counter', () => pgWire.close());
+  const servers = await startServers(stack.env, pgWire.urlFor(db.appUrl));
   await bareApp.ready;
   const counter = await openDbCounter(db.maintenanceUrl, db.name);
   onCleanup('database counter', () => counter.close());
@@ -56,5 +67,17 @@ export async function prepareContext(): Promise<BenchContext> {
   const { redisTraffic } = stack;
   if (!redisTraffic)
     throw new Error('the bench needs the local Upstash bridge (UPSTASH_REDIS_REST_URL is cleared)');
-  return { servers, bareApp, sandboxUrl, counter, meters, redis, env: stack.env, order, redisTraffic };
+  return {
+    servers,
+    bareApp,
+    pgWire,
+    databaseUrl: db.appUrl,
+    sandboxUrl,
+    counter,
+    meters,
+    redis,
+    env: stack.env,
+    order,
+    redisTraffic,
+  };
 }

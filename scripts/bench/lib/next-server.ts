@@ -1,6 +1,8 @@
-// The production build and the two `next start` servers: one for the load, with a query delay
-// longer than the run so the polled order never turns old, and one with the app's default delay
-// for the young-order check. Both are measured as users get them, not as `next dev` serves.
+// The production build and the `next start` servers: one for the load, with a query delay longer
+// than the run so the polled order never turns old; one with the app's default delay for the
+// young-order check; and one whose database traffic passes the bench's wire counter, for round
+// trips per request (the extra hop would only add noise to the other two's timings). All are
+// measured as users get them, not as `next dev` serves.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -18,6 +20,8 @@ export interface NextServer {
 export interface Servers {
   load: NextServer;
   youngOrder: NextServer;
+  /** Connects to PostgreSQL through the wire counter (lib/pg-wire-counter.ts); default query delay. */
+  counted: NextServer;
 }
 
 /** /api/live is the floor: a build from before it existed can't be measured against it. */
@@ -36,15 +40,26 @@ export function ensureBuild(env: Record<string, string>): void {
   if (build.status !== 0) throw new Error('next build failed');
 }
 
-export async function startServers(stackEnv: Record<string, string>): Promise<Servers> {
+/** `countedDatabaseUrl`: the bench database through the wire counter, for the counted server. */
+export async function startServers(
+  stackEnv: Record<string, string>,
+  countedDatabaseUrl: string,
+): Promise<Servers> {
   const load = startNextServer(PORTS.app, appEnv(stackEnv, PORTS.app, LOAD_QUERY_DELAY_MS));
   const youngOrder = startNextServer(
     PORTS.youngOrderApp,
     appEnv(stackEnv, PORTS.youngOrderApp, DEFAULT_QUERY_DELAY_MS),
   );
-  await Promise.all([load.ready, youngOrder.ready]);
-  benchLog.info(`app: next start on ${load.url} (load) and ${youngOrder.url} (fresh-order check)`);
-  return { load, youngOrder };
+  const counted = startNextServer(PORTS.countedApp, {
+    ...appEnv(stackEnv, PORTS.countedApp, DEFAULT_QUERY_DELAY_MS),
+    DATABASE_URL: countedDatabaseUrl,
+  });
+  await Promise.all([load.ready, youngOrder.ready, counted.ready]);
+  benchLog.info(
+    `app: next start on ${load.url} (load), ${youngOrder.url} (fresh-order check) and ${counted.url} ` +
+      '(database round trips counted)',
+  );
+  return { load, youngOrder, counted };
 }
 
 export function appEnv(
