@@ -32,6 +32,19 @@ export const TIME_LIMIT_MS = 300_000;
 /** Reported, not enforced: on a shared machine the ratio moves with whatever else runs. */
 export const AIM_RATIO = 0.6;
 
+/** Notifications: PENDING orders paid, the share of them notified twice, concurrent requests. */
+export const NOTIFY_ORDERS = positiveIntFromEnv('BENCH_NOTIFY_ORDERS', 3_000);
+export const NOTIFY_DUPLICATE_SHARE = 0.3;
+export const NOTIFY_CONNECTIONS = 50;
+/** Orders paid before the measured run (JIT, connection pools), checked in the ledger too. */
+export const NOTIFY_WARMUP_ORDERS = 300;
+/** Orders paid one notification at a time on the counted server, for round trips per notification. */
+export const NOTIFY_COUNTED_ORDERS = 20;
+/** Reported, not enforced: acknowledgements/s against the floor at the same concurrency. */
+export const NOTIFY_AIM_RATIO = 0.3;
+/** The floor's seconds at the notifications' concurrency, before and after them. */
+export const NOTIFY_FLOOR_SECONDS = 5;
+
 export const DEFAULT_DATABASE = 'recharge_bench';
 export const DEFAULT_POSTGRES = `postgresql://postgres@${HOST}:5432/postgres`;
 export const DEFAULT_REDIS = `redis://${HOST}:6379/14`;
