@@ -76,6 +76,11 @@ export function appEnv(
     // people. The limiter still runs and counts on every poll (its cost is in the figures); it just
     // never refuses.
     STATUS_POLL_RATE_LIMIT_PER_IP_PER_MINUTE: '1000000000',
+    // Likewise the order-creation scenario: hundreds of sign-ins and orders from one address in a
+    // minute, two orders per user. Every limit is still checked on every request.
+    SIGN_IN_RATE_LIMIT_PER_MINUTE: '1000000000',
+    ORDER_RATE_LIMIT_PER_IP_PER_MINUTE: '1000000000',
+    ORDER_RATE_LIMIT_PER_USER_PER_MINUTE: '1000000000',
     // The minute's sweep would land in whatever window is being counted (about a minute in, the
     // fresh-order check's): it is background work, not what polling costs.
     RECONCILE_INTERVAL_MS: '0',

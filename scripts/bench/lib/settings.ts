@@ -45,6 +45,12 @@ export const NOTIFY_AIM_RATIO = 0.3;
 /** The floor's seconds at the notifications' concurrency, before and after them. */
 export const NOTIFY_FLOOR_SECONDS = 5;
 
+/** Order creation: users, each making a first order and then a second one (which closes the first). */
+export const ORDER_USERS = positiveIntFromEnv('BENCH_ORDER_USERS', 100);
+export const ORDER_CONNECTIONS = 10;
+/** Users whose two orders go one request at a time through the counted server. */
+export const ORDER_COUNTED_USERS = 10;
+
 export const DEFAULT_DATABASE = 'recharge_bench';
 export const DEFAULT_POSTGRES = `postgresql://postgres@${HOST}:5432/postgres`;
 export const DEFAULT_REDIS = `redis://${HOST}:6379/14`;
