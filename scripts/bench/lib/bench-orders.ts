@@ -149,7 +149,7 @@ export async function checkLedger(
   if (!walletCheck) throw new Error('ledger check: no wallet answer');
   if (Number(walletCheck.bad) > 0)
     failures.push(
-      `${walletCheck.bad} of ${walletCheck.wallets} wallets: balance ≠ sum of entries ≠ sum of orders`,
+      `${walletCheck.bad} of ${walletCheck.wallets} wallets: balance differs from the sum of its entries or of its orders`,
     );
   if (BigInt(walletCheck.balances) !== BigInt(walletCheck.expected))
     failures.push(`balances total ${walletCheck.balances} fen, orders total ${walletCheck.expected} fen`);

@@ -1,10 +1,10 @@
 // WeChat Pay's payment notifications under load: signed, encrypted TRANSACTION.SUCCESS notifications
 // for thousands of PENDING orders (rows inserted straight into the bench database, see
 // lib/bench-orders.ts), a share of them notified twice (same payment, new notification id),
-// shuffled and POSTed to /api/wechat-pay/notify from 50 connections; the floor (/api/live) at the
-// same concurrency before and after, on the same server. Then the ledger, exact to the fen: every
-// order credited exactly once. Last, a few notifications one at a time through the counted server
-// (lib/pg-wire-counter.ts): what one costs in database round trips and statements.
+// shuffled and POSTed to /api/wechat-pay/notify from 50 connections, in two halves between three
+// runs of the floor (/api/live) at the same concurrency on the same server. Then the ledger, exact
+// to the fen: every order credited exactly once. Last, a few notifications one at a time through
+// the counted server (lib/pg-wire-counter.ts): what one costs in database round trips and statements.
 import { randomInt } from 'node:crypto';
 import type { BenchContext } from '../context';
 import { expectFloor } from '../lib/app-api';
@@ -92,40 +92,46 @@ async function measureNotifications(context: BenchContext): Promise<ScenarioResu
     const warmup = await send('warm-up notifications', signBatch(signer, warmupOrders));
     benchLog.info(formatRun(warmup));
 
-    const signStart = performance.now();
-    const batch = signBatch(signer, orders);
-    const duplicates = batch.filter((n) => n.duplicate).length;
-    benchLog.info(
-      `${batch.length} notifications signed (${duplicates} duplicates) in ` +
-        `${((performance.now() - signStart) / 1000).toFixed(1)} s`,
-    );
-
+    // Floor and notifications alternating, so that whatever else the machine does weighs on both:
+    // floor, half the notifications, floor, the other half, floor. Each half is signed just before.
     const floorRuns: LoadRun[] = [];
-    const floorCpuMs: number[] = [];
-    const floorRun = async (label: string) => {
+    const notifyRuns: LoadRun[] = [];
+    const serverCpuMs = { floor: 0, notify: 0 };
+    const measure = async <T extends LoadRun>(
+      kind: 'floor' | 'notify',
+      load: () => Promise<T>,
+    ): Promise<T> => {
       const before = snapshot(meters);
-      const run = await runLoad({
-        label,
-        url: floorUrl,
-        seconds: NOTIFY_FLOOR_SECONDS,
-        connections: NOTIFY_CONNECTIONS,
-      });
-      floorCpuMs.push(cpuSpent(before, snapshot(meters))['next-server'] ?? Number.NaN);
-      floorRuns.push(run);
+      const run = await load();
+      serverCpuMs[kind] += cpuSpent(before, snapshot(meters))['next-server'] ?? Number.NaN;
+      (kind === 'floor' ? floorRuns : notifyRuns).push(run);
       benchLog.info(formatRun(run));
+      return run;
     };
-    await floorRun('floor before');
-    const before = snapshot(meters);
-    const notified = await send('notifications', batch);
-    const notifyCpuMs = cpuSpent(before, snapshot(meters))['next-server'] ?? Number.NaN;
-    benchLog.info(formatRun(notified));
-    await floorRun('floor after');
+    const floorRound = (round: number) =>
+      measure('floor', () =>
+        runLoad({
+          label: `floor ${round}`,
+          url: floorUrl,
+          seconds: NOTIFY_FLOOR_SECONDS,
+          connections: NOTIFY_CONNECTIONS,
+        }),
+      );
+    const halves = [orders.slice(0, orders.length / 2), orders.slice(orders.length / 2)];
+    let duplicates = 0;
+    await floorRound(1);
+    for (const [i, half] of halves.entries()) {
+      const batch = signBatch(signer, half);
+      duplicates += batch.length - half.length;
+      await measure('notify', () => send(`notifications ${i + 1}`, batch));
+      await floorRound(i + 2);
+    }
 
     const counted = await countOneByOne(context, signer, countedOrders);
     sent += counted.sent;
 
     const ledger = await checkLedger(db, [...warmupOrders, ...orders, ...countedOrders], sent);
-    const all = [warmup, notified, ...counted.runs];
+    const all = [warmup, ...notifyRuns, ...counted.runs];
     const failures = [...ledger.failures.map((f) => `notifications: ledger: ${f}`)];
     for (const run of all) {
       if (run.errors + run.non2xx > 0)
@@ -139,20 +145,23 @@ async function measureNotifications(context: BenchContext): Promise<ScenarioResu
     }
 
     const floor = summarize('GET /api/live (floor)', floorRuns);
-    const notify = summarize('POST /api/wechat-pay/notify', [notified]);
-    const acks = notified.statusCodes['204'] ?? 0;
-    const acksPerSecond = acks / notified.durationS;
+    const notify = summarize('POST /api/wechat-pay/notify', notifyRuns);
+    const acks = notifyRuns.reduce((n, run) => n + (run.statusCodes['204'] ?? 0), 0);
+    const acksPerSecond = acks / notifyRuns.reduce((s, run) => s + run.durationS, 0);
     const ratio = acksPerSecond / floor.requestsPerSecond;
-    const floorCpu = (floorCpuMs.reduce((a, b) => a + b, 0) * 1000) / floor.requests;
-    const notifyCpu = (notifyCpuMs * 1000) / notify.requests;
+    const cpuPerRequest = {
+      floor: serverCpuMs.floor / floor.requests,
+      notify: serverCpuMs.notify / notify.requests,
+    };
     const wire = counted.wire;
     const report = [
       `Payment notifications on the load server: ${orders.length} PENDING orders (inserted into the bench ` +
         `database with their wallets, two orders a wallet), each notified once and ${duplicates} of them ` +
         `(${(NOTIFY_DUPLICATE_SHARE * 100).toFixed(0)} %) twice — same transaction_id, new notification id — ` +
-        `${batch.length} signed, encrypted TRANSACTION.SUCCESS notifications in random order, ` +
-        `${NOTIFY_CONNECTIONS} keep-alive connections; the floor at ${NOTIFY_CONNECTIONS} connections ` +
-        `${NOTIFY_FLOOR_SECONDS} s before and after. Pool: DATABASE_POOL_SIZE=${context.env.DATABASE_POOL_SIZE ?? '10 (default)'}.`,
+        `${orders.length + duplicates} signed, encrypted TRANSACTION.SUCCESS notifications in random order over ` +
+        `${NOTIFY_CONNECTIONS} keep-alive connections, in two halves between three ${NOTIFY_FLOOR_SECONDS} s runs of ` +
+        `the floor at ${NOTIFY_CONNECTIONS} connections; after a warm-up of ${warmupOrders.length} orders. ` +
+        `DATABASE_POOL_SIZE=${context.env.DATABASE_POOL_SIZE ?? '10 (default)'}.`,
       '',
       markdownRow([
         'route',
@@ -164,11 +173,9 @@ async function measureNotifications(context: BenchContext): Promise<ScenarioResu
         'next-server CPU µs/request',
       ]),
       markdownRow(['---', '---:', '---:', '---:', '---:', '---:', '---:']),
-      ...[
-        [floor, floorCpu],
-        [notify, notifyCpu],
-      ].map(([s, cpu]) => {
-        const summary = s as typeof floor;
+      ...(['floor', 'notify'] as const).map((kind) => {
+        const summary = kind === 'floor' ? floor : notify;
+        const cpu = cpuPerRequest[kind] * 1000;
         return markdownRow([
           summary.label,
           summary.requestsPerSecond.toFixed(0),
@@ -176,13 +183,14 @@ async function measureNotifications(context: BenchContext): Promise<ScenarioResu
           summary.p99Ms.toFixed(2),
           String(summary.errors),
           String(summary.non2xx),
-          Number.isFinite(cpu as number) ? (cpu as number).toFixed(0) : 'n/a',
+          Number.isFinite(cpu) ? cpu.toFixed(0) : 'n/a',
         ]);
       }),
       '',
-      `acknowledgements (204): ${acks} in ${notified.durationS.toFixed(1)} s = **${acksPerSecond.toFixed(0)}/s**; ` +
-        `ratio acks/floor: **${ratio.toFixed(2)}** (aim ≥ ${NOTIFY_AIM_RATIO}: ${ratio >= NOTIFY_AIM_RATIO ? 'met' : 'NOT met'}); ` +
-        `floor rounds ${floorRuns.map(formatRps).join(', ')} req/s`,
+      `acknowledgements (204): ${acks} = **${acksPerSecond.toFixed(0)}/s**; ratio acks/floor: ` +
+        `**${ratio.toFixed(2)}** (aim ≥ ${NOTIFY_AIM_RATIO}: ${ratio >= NOTIFY_AIM_RATIO ? 'met' : 'NOT met'}); ` +
+        `by next-server CPU per request: ${(cpuPerRequest.floor / cpuPerRequest.notify).toFixed(2)}`,
+      `rounds (req/s): floor ${floorRuns.map(formatRps).join(', ')}; notifications ${notifyRuns.map(formatRps).join(', ')}`,
       `- ledger: ${ledger.failures.length === 0 ? 'exact' : 'WRONG'} — ` +
         `${warmupOrders.length + orders.length + countedOrders.length} orders (warm-up and one-at-a-time ones included), ` +
         `${sent} notifications recorded by outcome ${JSON.stringify(ledger.notificationsByOutcome)}, ` +
