@@ -1,6 +1,8 @@
 // npm run bench — what polling an open order costs: the status route (GET /api/orders/{id}/status)
 // against a floor (GET /api/live, a handler that touches nothing) on the same production server, the
-// database transactions and WeChat Pay calls polling causes, and where the route's time goes.
+// database transactions and WeChat Pay calls polling causes, and where the route's time goes; then
+// what WeChat Pay's payment notifications cost against the same floor (and whether the ledger stays
+// exact under them), and what creating an order costs in latency, database round trips and WeChat calls.
 //
 // Needs real PostgreSQL and Redis: DATABASE_URL (a database other than `postgres`; migrations are
 // applied, nothing is dropped) and REDIS_URL when set, else postgresql://postgres@127.0.0.1:5432 with
@@ -9,7 +11,8 @@
 // report as Markdown and exits 1 when a scenario's expectations did not hold. Stops everything it
 // started at the end, on error and on Ctrl-C.
 //
-// Environment: BENCH_ROUNDS (2), BENCH_ROUND_SECONDS (10), BENCH_CONNECTIONS (20).
+// Environment: BENCH_ROUNDS (2), BENCH_ROUND_SECONDS (10), BENCH_CONNECTIONS (20),
+// BENCH_NOTIFY_ORDERS (3000), BENCH_ORDER_USERS (100).
 import { ensureDevKeys } from '../local/dev-keys';
 import { loadLocalEnvFile } from '../local/load-env-file';
 import { prepareContext } from './context';
