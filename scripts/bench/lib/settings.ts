@@ -27,7 +27,7 @@ export const LOAD_QUERY_DELAY_MS = 3_600_000;
 /** The app's default STATUS_QUERY_DELAY_MS, and the Redis lock of the background query. */
 export const DEFAULT_QUERY_DELAY_MS = 5_000;
 export const QUERY_LOCK_MS = 4_000;
-/** Covers the run, not a first `next build`: about 3½ min on a busy 2-core machine, so twice that. */
+/** Covers the run, not the builds: 2½ min on a quiet 2-core machine, 4 min on a busy one. */
 export const TIME_LIMIT_MS = 420_000;
 /** Reported, not enforced: on a shared machine the ratio moves with whatever else runs. */
 export const AIM_RATIO = 0.6;
