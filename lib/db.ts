@@ -10,7 +10,14 @@ const globalForDb = globalThis as typeof globalThis & { __prisma?: PrismaClient 
 export function getDb(): PrismaClient {
   if (!globalForDb.__prisma) {
     const env = getEnv();
-    const adapter = new PrismaPg({ connectionString: env.DATABASE_URL, max: env.DATABASE_POOL_SIZE });
+    // Sessions in UTC: the adapter sends Date parameters as UTC text without an offset, which a
+    // session in another time zone (a server's default) would read as its local time, shifting every
+    // timestamp written (paid_at, expires_at…) by the offset.
+    const adapter = new PrismaPg({
+      connectionString: env.DATABASE_URL,
+      max: env.DATABASE_POOL_SIZE,
+      options: '-c TimeZone=UTC',
+    });
     globalForDb.__prisma = new PrismaClient({ adapter });
   }
   return globalForDb.__prisma;

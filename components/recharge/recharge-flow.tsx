@@ -2,7 +2,8 @@
 
 import dynamic from 'next/dynamic';
 import { useRouter } from 'next/navigation';
-import { useState } from 'react';
+import { Component, type ReactNode, useState } from 'react';
+import { rechargeResultPath } from '@/lib/api-client/paths';
 import { formatFen } from '@/lib/money';
 import type { CreatedOrder } from '@/lib/schemas/order-status';
 import { RechargeForm } from './recharge-form';
@@ -29,6 +30,27 @@ const PaymentPanel = dynamic(() => loadPaymentPanel().then((module) => module.Pa
   ),
 });
 
+/**
+ * The panel's code failed to load (a deploy replaced it since this page loaded, or the network
+ * dropped): the order exists, so go to its result page with a full load, which brings the current
+ * code, says the payment isn't confirmed yet, keeps checking and offers a new payment.
+ */
+class PanelLoadFailure extends Component<{ orderId: string; children: ReactNode }, { failed: boolean }> {
+  override state = { failed: false };
+
+  static getDerivedStateFromError(): { failed: boolean } {
+    return { failed: true };
+  }
+
+  override componentDidCatch(): void {
+    window.location.assign(rechargeResultPath(this.props.orderId));
+  }
+
+  override render(): ReactNode {
+    return this.state.failed ? null : this.props.children;
+  }
+}
+
 type Step = { kind: 'form'; amountText: string } | { kind: 'paying'; order: CreatedOrder };
 
 /** The recharge flow in place: pick an amount → scan the QR code → the result page (paid, or not confirmed yet). */
@@ -43,25 +65,27 @@ export function RechargeFlow({
 
   if (step.kind === 'paying') {
     return (
-      <PaymentPanel
-        key={step.order.orderId}
-        order={step.order}
-        pollIntervalMs={pollIntervalMs}
-        pageTimeoutMs={pageTimeoutMs}
-        // Starting over keeps the amount; the remounted form makes a fresh Idempotency-Key for it.
-        // The balance is re-read: the abandoned order may have been paid meanwhile.
-        onRestart={() => {
-          setStep({ kind: 'form', amountText: formatFen(step.order.amountFen).replaceAll(',', '') });
-          router.refresh();
-        }}
-      />
+      <PanelLoadFailure key={step.order.orderId} orderId={step.order.orderId}>
+        <PaymentPanel
+          order={step.order}
+          pollIntervalMs={pollIntervalMs}
+          pageTimeoutMs={pageTimeoutMs}
+          // Starting over keeps the amount; the remounted form makes a fresh Idempotency-Key for it.
+          // The balance is re-read: the abandoned order may have been paid meanwhile.
+          onRestart={() => {
+            setStep({ kind: 'form', amountText: formatFen(step.order.amountFen).replaceAll(',', '') });
+            router.refresh();
+          }}
+        />
+      </PanelLoadFailure>
     );
   }
   return (
     <RechargeForm
       maxFen={maxFen}
       initialAmountText={step.amountText}
-      onConfirm={() => void loadPaymentPanel()}
+      // Only a head start: a failure shows when the panel renders (PanelLoadFailure).
+      onConfirm={() => void loadPaymentPanel().catch(() => {})}
       onCreated={(order) => setStep({ kind: 'paying', order })}
     />
   );

@@ -55,8 +55,11 @@ export async function checkHealth(
   const down = Object.entries(checks)
     .filter(([, state]) => state === 'down')
     .map(([name]) => name);
+  // Under the same timeout as the probes: a database that hangs must not hold a connection per report.
   const reconciler =
-    database === 'ok' ? await (deps.reconciler ?? readReconcilerState)().catch(() => null) : null;
+    database === 'ok'
+      ? await withTimeout((deps.reconciler ?? readReconcilerState)()).catch(() => null)
+      : null;
   const attention = reconciler ? needsAttention(reconciler) : [];
   return {
     status: down.length === 0 && attention.length === 0 ? 'ok' : 'degraded',
@@ -115,16 +118,23 @@ async function readReconcilerState(): Promise<ReconcilerState> {
 }
 
 async function probe(name: string, run: () => Promise<unknown>): Promise<DependencyState> {
+  try {
+    await withTimeout(run());
+    return 'ok';
+  } catch (error) {
+    log.warn({ dependency: name, err: error }, 'dependency down');
+    return 'down';
+  }
+}
+
+/** `work`, or a rejection after CHECK_TIMEOUT_MS. */
+async function withTimeout<T>(work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`timed out after ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
   });
   try {
-    await Promise.race([run(), timeout]);
-    return 'ok';
-  } catch (error) {
-    log.warn({ dependency: name, err: error }, 'dependency down');
-    return 'down';
+    return await Promise.race([work, timeout]);
   } finally {
     clearTimeout(timer);
   }

@@ -85,21 +85,30 @@ export async function readOrderStatus(
   }
 }
 
-/** Database reads standing in for Redis right now, in this process. */
-let fallbackReadsInFlight = 0;
+/** Database reads made by polls right now, in this process (Redis down, or an owner to check). */
+let pollReadsInFlight = 0;
 
-async function readFromDatabaseWithoutRedis(orderId: string): Promise<CachedOrderStatus | null> {
+/**
+ * One primary-key read of the order for a poll, within a bound: at most half the pool at once, so
+ * that polling (say, while Redis is down) can't take the connections creation and settlement need.
+ * Over it: 503 with Retry-After; the page polls again.
+ */
+async function readOrderForPoll(orderId: string): Promise<PaymentOrder | null> {
   const limit = Math.max(1, Math.floor(getEnv().DATABASE_POOL_SIZE / 2));
-  if (fallbackReadsInFlight >= limit) {
+  if (pollReadsInFlight >= limit) {
     throw new AppError('service_unavailable', '查询繁忙，请稍后再试', { retryAfterSeconds: 2 });
   }
-  fallbackReadsInFlight++;
+  pollReadsInFlight++;
   try {
-    const order = await getDb().paymentOrder.findUnique({ where: { id: orderId } });
-    return order ? cacheEntryFromOrder(order) : null;
+    return await getDb().paymentOrder.findUnique({ where: { id: orderId } });
   } finally {
-    fallbackReadsInFlight--;
+    pollReadsInFlight--;
   }
+}
+
+async function readFromDatabaseWithoutRedis(orderId: string): Promise<CachedOrderStatus | null> {
+  const order = await readOrderForPoll(orderId);
+  return order ? cacheEntryFromOrder(order) : null;
 }
 
 /**
@@ -143,13 +152,14 @@ export async function forgetOrderStatus(orderIds: readonly string[]): Promise<vo
  * wallet at sign-in while a settlement's publish, made from a read before the move, put the old owner
  * back (PAID entries are never replaced). The database decides: when the order is now the asker's,
  * the stale entry is dropped (the next read loads it again) and the order's entry is answered; else
- * null. One primary-key read, only for a poll that names someone else's order.
+ * null. One primary-key read, only for a poll that names someone else's order, within the polls'
+ * bound on database reads (readOrderForPoll).
  */
 export async function rereadForNewOwner(
   orderId: string,
   accountId: string,
 ): Promise<CachedOrderStatus | null> {
-  const order = await getDb().paymentOrder.findUnique({ where: { id: orderId } });
+  const order = await readOrderForPoll(orderId);
   if (!order || order.accountId !== accountId) return null;
   const entry = cacheEntryFromOrder(order);
   try {

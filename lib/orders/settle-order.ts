@@ -132,6 +132,10 @@ async function settleInOneStatement(
           paid_at = ${payment.paidAt}, failure_reason = NULL, updated_at = now()
       WHERE out_trade_no = ${payment.outTradeNo} AND status <> 'PAID'::"OrderStatus"
         AND amount_fen = ${payment.amountFen}
+        -- The row as re-read under a concurrent update (an order moved to a wallet at sign-in) may
+        -- name an account committed after this statement's snapshot, which the credit below couldn't
+        -- see: then decide nothing here, and the transaction path credits it.
+        AND EXISTS (SELECT 1 FROM accounts a WHERE a.id = payment_orders.account_id)
       RETURNING id, account_id, status, amount_fen, failure_reason, created_at, updated_at
     ),
     chain (id, merged_into_id, depth) AS (
@@ -141,12 +145,11 @@ async function settleInOneStatement(
       FROM accounts a JOIN chain ON a.id = chain.merged_into_id
       WHERE chain.depth < 16
     ),
-    -- The end of the chain; else (a chain too long to follow) the order's own account, whose CHECK
-    -- (a merged account stays empty) then refuses the credit and the whole statement with it.
+    -- The end of the chain (none: a chain too long to follow; settlement_must_credit refuses that).
     target AS (
-      SELECT coalesce((SELECT id FROM chain WHERE merged_into_id IS NULL LIMIT 1), paid.account_id) AS id,
-             paid.id AS order_id, paid.amount_fen
-      FROM paid
+      SELECT chain.id, paid.id AS order_id, paid.amount_fen
+      FROM paid, chain WHERE chain.merged_into_id IS NULL
+      LIMIT 1
     ),
     credited AS (
       UPDATE accounts SET balance_fen = balance_fen + target.amount_fen, updated_at = now()
@@ -156,13 +159,14 @@ async function settleInOneStatement(
     ledger AS (
       INSERT INTO ledger_entries (id, account_id, order_id, kind, amount_fen, created_at)
       SELECT gen_random_uuid(), target.id, target.order_id, 'RECHARGE'::"LedgerEntryKind", target.amount_fen, now()
-      FROM target
+      FROM target JOIN credited ON credited.id = target.id
       RETURNING id
     ),
     decided AS (
       SELECT CASE
                WHEN EXISTS (SELECT 1 FROM paid) THEN 'credited'
                WHEN before.status = 'PAID'::"OrderStatus" AND before.transaction_id = ${payment.transactionId}
+                 AND before.amount_fen = ${payment.amountFen}
                  THEN 'already_paid'
              END AS outcome
       FROM before
@@ -185,11 +189,14 @@ async function settleInOneStatement(
            CASE WHEN paid.id IS NULL THEN before.failure_reason END AS failure_reason,
            coalesce(paid.created_at, before.created_at) AS created_at,
            coalesce(paid.updated_at, before.updated_at) AS updated_at,
-           (SELECT count(*) FROM credited) AS credited_accounts,
-           (SELECT count(*) FROM ledger) AS ledger_entries,
            (SELECT count(*) FROM noted) AS notifications
     FROM before CROSS JOIN decided LEFT JOIN paid ON paid.id = before.id
-    WHERE decided.outcome IS NOT NULL`);
+    WHERE decided.outcome IS NOT NULL
+      -- Every order paid here credited exactly one account and has exactly one ledger entry, or the
+      -- database refuses the whole statement (migration 20261202092000_settlement_guard).
+      AND settlement_must_credit(
+        (SELECT count(*) FROM paid), (SELECT count(*) FROM credited), (SELECT count(*) FROM ledger)
+      )`);
   const [row] = rows;
   if (!row) return null;
   const order: SettledOrder = {

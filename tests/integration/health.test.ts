@@ -75,6 +75,16 @@ describe('checkHealth', () => {
   });
 });
 
+describe('a database that hangs', () => {
+  it('bounds the reconciler figures by the probes’ timeout: the report comes, without them', async () => {
+    const started = Date.now();
+    const report = await checkHealth({ reconciler: () => new Promise(() => {}) });
+    expect(report.checks.database).toBe('ok');
+    expect(report.reconciler).toBeNull();
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
+
 describe('sharedHealthReport', () => {
   it('probes once for any number of requests within a second, and again after it', async () => {
     const ping = vi.spyOn(getRedis(), 'ping');

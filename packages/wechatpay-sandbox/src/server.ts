@@ -159,7 +159,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   const ctx = createContext(opts);
   const server = createServer((request, response) => {
     route(ctx, request, response).catch((error: unknown) => {
-      ctx.logger.error({ method: request.method, url: request.url, error }, 'sandbox error');
+      // The path only: a query string may hold a login app's secret or code (/sns/oauth2/access_token).
+      const path = new URL(request.url ?? '/', 'http://sandbox.invalid').pathname;
+      ctx.logger.error({ method: request.method, path, error }, 'sandbox error');
       if (!response.headersSent) sendJson(response, 500, { code: 'SYSTEM_ERROR', message: 'sandbox error' });
       else response.destroy();
     });

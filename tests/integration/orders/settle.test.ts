@@ -100,6 +100,39 @@ describe('settlePaidOrder', () => {
     ).toMatchObject({ outcome: 'duplicate', transactionId: paid.transactionId });
   });
 
+  it('the database refuses a settlement that would pay an order without crediting an account', async () => {
+    // Two visitor accounts merged into each other: a chain with no end, which no code makes, standing
+    // in for any way the statement could find no account to credit.
+    const [first, second] = [crypto.randomUUID(), crypto.randomUUID()];
+    const db = getDb();
+    await db.account.create({ data: { id: first } });
+    await db.account.create({ data: { id: second, mergedIntoId: first } });
+    await db.account.update({ where: { id: first }, data: { mergedIntoId: second } });
+    const order = await createOrderFor(first, 800);
+    await expect(settlePaidOrder(payment(order.outTradeNo, 800), { via: 'query' })).rejects.toThrow(
+      /settlement refused: 1 order\(s\) paid, 0 account\(s\) credited, 0 ledger entries/,
+    );
+    expect(await orderRow(order.orderId)).toMatchObject({ status: 'PENDING', transactionId: null });
+    expect(await ledgerCount(order.orderId)).toBe(0);
+    expect(await balanceOf(first)).toBe(0n);
+    expect(await balanceOf(second)).toBe(0n);
+  });
+
+  it('the same transaction id for another amount is not a duplicate: an amount mismatch, opened', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 900);
+    const paid = payment(order.outTradeNo, 900);
+    await settlePaidOrder(paid, { via: 'query' });
+    const result = await settlePaidOrder({ ...paid, amountFen: 1 }, { via: 'query' });
+    expect(result).toEqual({ outcome: 'amount_mismatch', orderId: order.orderId });
+    expect(await balanceOf(accountId)).toBe(900n);
+    expect(
+      await getDb().paymentException.findUnique({
+        where: { kind_outTradeNo: { kind: 'AMOUNT_MISMATCH', outTradeNo: order.outTradeNo } },
+      }),
+    ).toMatchObject({ status: 'OPEN', details: { orderAmountFen: 900, paidAmountFen: 1 } });
+  });
+
   it('writes PAID to Redis only after the credit is committed', async () => {
     const accountId = await newAccount();
     const order = await createOrderFor(accountId, 500);
