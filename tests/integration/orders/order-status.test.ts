@@ -10,6 +10,7 @@ import {
 } from '@/lib/orders/order-status-cache';
 import { reconcileOrderIfUnlocked } from '@/lib/orders/reconcile-order';
 import { getRedis } from '@/lib/redis';
+import { RedisUnavailableError } from '@/lib/redis-transport';
 import { createOrderFor, newAccount } from '../../support/orders-fixtures';
 import { type OrdersHarness, startOrdersHarness } from '../../support/orders-harness';
 
@@ -94,6 +95,24 @@ describe('getOrderStatusForAccount', () => {
       await expect(getOrderStatusForAccount(order.orderId, other, vi.fn())).rejects.toMatchObject({
         code: 'not_found',
       });
+    }
+  });
+
+  it('answers the new owner even when the stale entry can’t be dropped: Redis away, or refusing', async () => {
+    const before = await newAccount();
+    const wallet = await newAccount();
+    const order = await createOrderFor(before, 100);
+    await getDb().paymentOrder.update({ where: { id: order.orderId }, data: { accountId: wallet } });
+    const del = vi.spyOn(getRedis(), 'del').mockRejectedValueOnce(new RedisUnavailableError('down'));
+    try {
+      expect(await getOrderStatusForAccount(order.orderId, wallet, vi.fn())).toMatchObject({
+        status: 'PENDING',
+      });
+      // Any other failure is not read around.
+      del.mockRejectedValueOnce(new Error('WRONGTYPE'));
+      await expect(getOrderStatusForAccount(order.orderId, wallet, vi.fn())).rejects.toThrow('WRONGTYPE');
+    } finally {
+      del.mockRestore();
     }
   });
 

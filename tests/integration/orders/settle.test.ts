@@ -118,6 +118,29 @@ describe('settlePaidOrder', () => {
     expect(await balanceOf(second)).toBe(0n);
   });
 
+  it('the transaction path answers as the statement does: the same payment again is already_paid', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 950);
+    const paid = payment(order.outTradeNo, 950);
+    await settlePaidOrder(paid, { via: 'query' });
+    // The statement decides nothing (as when a racing settle won after its snapshot).
+    const raw = vi.spyOn(getDb(), '$queryRaw').mockResolvedValueOnce([]);
+    try {
+      expect(await settlePaidOrder(paid, { via: 'query' })).toEqual({
+        outcome: 'already_paid',
+        orderId: order.orderId,
+      });
+    } finally {
+      raw.mockRestore();
+    }
+    expect(
+      await getDb().paymentException.findUnique({
+        where: { kind_outTradeNo: { kind: 'CONFLICTING_TRANSACTION', outTradeNo: order.outTradeNo } },
+      }),
+    ).toBeNull();
+    expect(await balanceOf(accountId)).toBe(950n);
+  });
+
   it('the same transaction id for another amount is not a duplicate: an amount mismatch, opened', async () => {
     const accountId = await newAccount();
     const order = await createOrderFor(accountId, 900);
