@@ -88,6 +88,12 @@ const envSchema = z.object({
   WECHATPAY_APIV3_KEY: z.string().refine((v) => Buffer.byteLength(v) === 32, 'must be exactly 32 bytes'),
   /** Where WeChat Pay sends payment notifications (https in production). */
   WECHATPAY_NOTIFY_URL: z.url().default(LOCAL_DEFAULTS.notifyUrl),
+  /**
+   * Where WeChat Pay sends refund notifications for refunds the console starts. Default: the refund
+   * route beside WECHATPAY_NOTIFY_URL (/api/wechat-pay/refund-notify). Refunds made in the merchant
+   * portal are notified to the refund URL configured there: set it to the same route.
+   */
+  WECHATPAY_REFUND_NOTIFY_URL: z.url().optional(),
   /** Timeout for one call to WeChat Pay. */
   WECHATPAY_TIMEOUT_MS: positiveInt.default(10_000),
 
