@@ -117,6 +117,14 @@ const envSchema = z.object({
    * Unset: the route answers 404. At least 16 characters.
    */
   CRON_SECRET: z.string().min(16, 'CRON_SECRET must be at least 16 characters').optional(),
+  /**
+   * The operators of the console (/admin): WeChat identities (the unionid, or the openid when WeChat
+   * gives no unionid: what a user signed in with), comma-separated. Unset: nobody; /admin is a 404.
+   */
+  ADMIN_WECHAT_IDS: z
+    .string()
+    .transform((value) => value.split(',').map((id) => id.trim()).filter((id) => id !== ''))
+    .default([]),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -12,6 +12,7 @@ export interface HistoryRow {
   status: OrderStatus;
   createdAt: Date;
   paidAt: Date | null;
+  refundedFen: number;
 }
 
 const STATUS_TEXT: Record<OrderStatus, string> = {
@@ -40,7 +41,11 @@ export function OrderHistory({ orders, olderHref }: { orders: HistoryRow[]; olde
               <span className={styles.main}>
                 <span className={styles.amount}>{formatYuan(order.amountFen)}</span>
                 <span className={styles[`status${order.status}`]} data-testid="history-status">
-                  {STATUS_TEXT[order.status]}
+                  {order.refundedFen === 0
+                    ? STATUS_TEXT[order.status]
+                    : order.refundedFen === order.amountFen
+                      ? '已全额退款'
+                      : `已退款 ${formatYuan(order.refundedFen)}`}
                 </span>
               </span>
               <span className={styles.meta}>

@@ -18,7 +18,7 @@ const log = createLogger('auth');
 // WeChat answers errors with HTTP 200 and `{errcode, errmsg}` (40029 invalid code, 40163 code been
 // used, …). Any failure here makes Better Auth send the browser to the error page with no session.
 
-const WECHAT_PROVIDER_ID = 'wechat';
+export const WECHAT_PROVIDER_ID = 'wechat';
 
 export interface WechatLoginOptions {
   appId: string;

@@ -1,4 +1,5 @@
 import 'server-only';
+import { learnRefundsOf } from '../refunds/learn-refunds';
 import type { WechatTransaction } from '../wechat-pay';
 import { END_REASONS, endPendingOrder } from './end-order';
 import { settlePaidOrder } from './settle-order';
@@ -22,6 +23,8 @@ export async function applyWechatState(
         },
         { via: 'query' },
       );
+      // Paid, then refunded at WeChat: the refunds are recorded and debited too, never the credit alone.
+      if (transaction.tradeState === 'REFUND') await learnRefundsOf(order);
       return;
     case 'CLOSED':
       await endPendingOrder(order.id, 'CLOSED', END_REASONS.closedAtWechat);

@@ -16,6 +16,8 @@ interface HistoryOrder {
   status: OrderStatus;
   createdAt: Date;
   paidAt: Date | null;
+  /** What refunds hold or gave back of it (refunds under way and done). */
+  refundedFen: number;
 }
 
 export interface HistoryPage {
@@ -55,7 +57,15 @@ export async function listWalletOrders(walletId: string, cursor?: string): Promi
     },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: HISTORY_PAGE_SIZE + 1,
-    select: { id: true, outTradeNo: true, amountFen: true, status: true, createdAt: true, paidAt: true },
+    select: {
+      id: true,
+      outTradeNo: true,
+      amountFen: true,
+      status: true,
+      createdAt: true,
+      paidAt: true,
+      refundedFen: true,
+    },
   });
   const page = rows.slice(0, HISTORY_PAGE_SIZE);
   const last = page.at(-1);
@@ -67,6 +77,7 @@ export async function listWalletOrders(walletId: string, cursor?: string): Promi
       status: row.status,
       createdAt: row.createdAt,
       paidAt: row.paidAt,
+      refundedFen: row.refundedFen,
     })),
     nextCursor:
       rows.length > HISTORY_PAGE_SIZE && last

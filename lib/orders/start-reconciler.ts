@@ -1,7 +1,7 @@
 import 'server-only';
 import { getEnv } from '../env';
 import { createLogger } from '../log';
-import { reconcileDueOrders } from './reconcile-stale-orders';
+import { runSweeps } from './run-sweeps';
 
 const log = createLogger('reconciler');
 
@@ -29,7 +29,7 @@ export function startReconciler(): void {
     running: null as Promise<unknown> | null,
     timer: setInterval(() => {
       if (state.running || stop.signal.aborted) return;
-      state.running = reconcileDueOrders({
+      state.running = runSweeps({
         maxDurationMs: Math.max(1_000, intervalMs - 5_000),
         signal: stop.signal,
       })

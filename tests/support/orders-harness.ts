@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { type RunningSandbox, startSandbox } from '@recharge/wechatpay-sandbox/server';
 import { resetEnvForTests } from '@/lib/env';
 import { handlePaymentNotification } from '@/lib/orders/handle-payment-notification';
+import { handleRefundNotification } from '@/lib/refunds/handle-refund-notification';
 import { resetWechatPayForTests } from '@/lib/wechat-pay';
 import { type SandboxControl, sandboxControl } from './sandbox-control';
 
@@ -31,6 +32,7 @@ export async function startOrdersHarness(): Promise<OrdersHarness> {
   const notifyServer = await startNotifyServer();
   env.WECHATPAY_BASE_URL = sandbox.url;
   env.WECHATPAY_NOTIFY_URL = `${notifyServer.url}/api/wechat-pay/notify`;
+  env.WECHATPAY_REFUND_NOTIFY_URL = `${notifyServer.url}/api/wechat-pay/refund-notify`;
   resetEnvForTests();
   resetWechatPayForTests();
 
@@ -58,7 +60,11 @@ async function startNotifyServer(): Promise<{ server: Server; url: string }> {
     for (const [key, value] of Object.entries(request.headers)) {
       if (typeof value === 'string') headers.set(key, value);
     }
-    const answer = await handlePaymentNotification(headers, Buffer.concat(chunks));
+    const body = Buffer.concat(chunks);
+    // The two notification routes of the app: payments, and refunds (WECHATPAY_REFUND_NOTIFY_URL).
+    const answer = request.url?.startsWith('/api/wechat-pay/refund-notify')
+      ? await handleRefundNotification(headers, body)
+      : await handlePaymentNotification(headers, body);
     if (answer.status === 204) {
       response.writeHead(204).end();
     } else {
