@@ -29,7 +29,7 @@ export interface PaidTransaction {
 }
 
 export interface SettlementSource {
-  via: 'notification' | 'query';
+  via: 'notification' | 'query' | 'bill';
   /** For notifications: WeChat's id and event type, recorded once. */
   notificationId?: string;
   eventType?: string;

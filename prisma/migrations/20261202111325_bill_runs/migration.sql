@@ -78,3 +78,5 @@ ALTER TABLE "bill_runs" ADD CONSTRAINT "bill_runs_totals_nonnegative" CHECK (
 ALTER TABLE "bill_runs" ADD CONSTRAINT "bill_runs_finished_when_ended" CHECK (
   ("status"::text = 'RUNNING') = ("finished_at" IS NULL)
 );
+-- One run of a day at a time (lib/bills/run-bill-reconciliation.ts).
+CREATE UNIQUE INDEX "bill_runs_one_running_per_day" ON "bill_runs" ("bill_date") WHERE "status" = 'RUNNING';
