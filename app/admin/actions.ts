@@ -1,9 +1,12 @@
 'use server';
 
 import { revalidatePath } from 'next/cache';
-import { refundForm, resolveExceptionForm, type FormState } from '@/lib/admin/actions-schema';
+import { billRunForm, type FormState, refundForm, resolveExceptionForm } from '@/lib/admin/actions-schema';
 import { creditAfterCheck, resolveException } from '@/lib/admin/exceptions';
 import { requireOperator } from '@/lib/admin/operator';
+import { parseBillDate } from '@/lib/bills/bill-date';
+import { BillRunBusyError, reconcileBillDay } from '@/lib/bills/run-bill-reconciliation';
+import { getDb } from '@/lib/db';
 import { AppError } from '@/lib/http/app-error';
 import { createLogger } from '@/lib/log';
 import { formatYuan } from '@/lib/money';
@@ -66,5 +69,25 @@ export async function creditAfterCheckAction(_previous: FormState, formData: For
     if (error instanceof AppError && error.status < 500) return { ok: false, message: error.message };
     log.error({ err: error }, 'credit after check failed');
     return { ok: false, message: '暂时无法向微信支付查询，请稍后再试' };
+  }
+}
+
+export async function billRunAction(_previous: FormState, formData: FormData): Promise<FormState> {
+  const operator = await requireOperator();
+  const parsed = billRunForm.safeParse(Object.fromEntries(formData));
+  const billDate = parsed.success ? parseBillDate(parsed.data.billDate) : null;
+  if (!billDate) return { ok: false, message: '请选择有效的日期' };
+  await getDb().adminAction.create({
+    data: { actorId: operator.id, action: 'bill.run', target: billDate, details: {} },
+  });
+  try {
+    const run = await reconcileBillDay(billDate, 'console');
+    revalidatePath('/admin/bills');
+    return run.status === 'DONE'
+      ? { ok: true, message: `${billDate} 对账完成：新发现 ${run.newDifferences} 项差异` }
+      : { ok: false, message: `${billDate} 对账失败：${run.error ?? ''}` };
+  } catch (error) {
+    if (error instanceof BillRunBusyError) return { ok: false, message: `${billDate} 正在对账，请稍后刷新` };
+    throw error;
   }
 }
