@@ -1,0 +1,128 @@
+// A day reconciled against the sandbox's trade bill, with differences injected on WeChat's side: the
+// run finds exactly those, credits the payment we missed once, records the refund we missed, and a
+// rerun changes nothing. On a database of its own: a bill run looks at everything paid that day.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beijingDateOf } from '@/lib/bills/bill-date';
+import { reconcileBillDay } from '@/lib/bills/run-bill-reconciliation';
+import { getDb } from '@/lib/db';
+import { requestRefund } from '@/lib/refunds/request-refund';
+import { ledgerSum, newUser } from '../../support/accounts-fixtures';
+import { useFreshDatabase } from '../../support/fresh-database';
+import { balanceOf, createOrderFor, newAccount } from '../../support/orders-fixtures';
+import { type OrdersHarness, startOrdersHarness, waitFor } from '../../support/orders-harness';
+
+let harness: OrdersHarness;
+let database: { drop(): Promise<void> };
+beforeAll(async () => {
+  database = await useFreshDatabase();
+  harness = await startOrdersHarness();
+});
+afterAll(async () => {
+  await harness.close();
+  await database.drop();
+});
+
+async function pay(amountFen: number, options: { silently?: boolean } = {}) {
+  const accountId = await newAccount();
+  const order = await createOrderFor(accountId, amountFen);
+  if (options.silently) await harness.control('POST', '/sandbox/faults/notifications', { lose: 1 });
+  await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo });
+  if (!options.silently) await waitFor(async () => (await balanceOf(accountId)) === BigInt(amountFen));
+  return { accountId, ...order };
+}
+
+describe('the daily bill run', () => {
+  it('finds exactly the injected differences, credits the missed payment once, and a rerun changes nothing', async () => {
+    const operatorId = await newUser();
+    const today = beijingDateOf(new Date());
+    // Agreeing on both sides: a payment, and a refund of part of it.
+    const agreed = await pay(1000);
+    const refunded = await requestRefund({
+      outTradeNo: agreed.outTradeNo,
+      amountFen: 400,
+      operatorId,
+      idempotencyKey: randomUUID(),
+    });
+    await waitFor(async () => (await getDb().refund.findUniqueOrThrow({ where: { id: refunded.id } })).status === 'SUCCESS');
+    // Paid at WeChat, never notified: not credited here.
+    const missed = await pay(700, { silently: true });
+    expect(await balanceOf(missed.accountId)).toBe(0n);
+    // A payment for an order we never made.
+    const stranger = `RCUNKNOWN${Date.now()}`;
+    await harness.control('POST', '/sandbox/payments/unknown', { out_trade_no: stranger, total: 1234 });
+    // WeChat's bill shows another amount than was paid.
+    const skewed = await pay(500);
+    await harness.control('POST', '/sandbox/bill/amount-difference', { out_trade_no: skewed.outTradeNo, total: 499 });
+    // Refunded in the merchant portal; its notification lost.
+    const portal = await pay(800);
+    await harness.control('POST', '/sandbox/faults/notifications', { lose: 1 });
+    const portalRefund = await harness.control<{ out_refund_no: string }>('POST', '/sandbox/refunds/portal', {
+      out_trade_no: portal.outTradeNo,
+      amount: 300,
+    });
+    await waitFor(async () => {
+      const [r] = await harness.control<{ status: string }[]>('GET', `/sandbox/refunds?out_trade_no=${portal.outTradeNo}`);
+      return r?.status === 'SUCCESS';
+    });
+
+    const run = await reconcileBillDay(today, 'cli');
+    expect(run.status).toBe('DONE');
+    const found = await getDb().billDifference.findMany({ orderBy: { reference: 'asc' } });
+    expect(found.map((d) => [d.kind, d.reference, d.action]).sort()).toEqual(
+      [
+        ['AMOUNT_MISMATCH', skewed.outTradeNo, null],
+        ['PAID_NOT_CREDITED', missed.outTradeNo, 'credited'],
+        ['REFUND_NOT_RECORDED', portalRefund.out_refund_no, 'recorded'],
+        ['UNKNOWN_ORDER', stranger, null],
+      ].sort(),
+    );
+    expect(run.newDifferences).toBe(4);
+    // Both sides' totals (the skewed payment counts at its bill amount on WeChat's side).
+    expect(run.wechatPaidCount).toBe(5);
+    expect(run.wechatPaidFen).toBe(1000n + 700n + 1234n + 499n + 800n);
+    expect(run.ourPaidCount).toBe(4);
+    expect(run.ourPaidFen).toBe(1000n + 700n + 500n + 800n);
+    expect(run.ledgerPaidFen).toBe(run.ourPaidFen);
+    expect(run.wechatRefundCount).toBe(2);
+    expect(run.wechatRefundFen).toBe(700n);
+
+    // The missed payment is credited, once; the portal refund recorded and held.
+    expect(await balanceOf(missed.accountId)).toBe(700n);
+    expect(await balanceOf(portal.accountId)).toBe(500n);
+    expect(await ledgerSum(portal.accountId)).toBe(500n);
+    const open = await getDb().paymentException.findMany({ where: { status: 'OPEN' }, orderBy: { kind: 'asc' } });
+    expect(open.map((e) => [e.kind, e.outTradeNo])).toEqual([
+      ['UNKNOWN_ORDER', stranger],
+      ['BILL_AMOUNT_MISMATCH', skewed.outTradeNo],
+    ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
+
+    // Again: nothing new, nothing credited twice, no exception counted again.
+    const before = await snapshot();
+    const rerun = await reconcileBillDay(today, 'cli');
+    expect(rerun.status).toBe('DONE');
+    expect(rerun.newDifferences).toBe(0);
+    expect(await snapshot()).toEqual(before);
+    expect(await getDb().billRun.count()).toBe(2);
+  });
+
+  it('records a failed run with the reason when WeChat has no bill for the day', async () => {
+    const run = await reconcileBillDay('2020-01-01', 'cli');
+    // No transactions that day at WeChat (NO_STATEMENT_EXIST) and none here: nothing to find.
+    expect(run.status).toBe('DONE');
+    expect(run.wechatPaidCount).toBe(0);
+    expect(run.newDifferences).toBe(0);
+  });
+});
+
+async function snapshot() {
+  const db = getDb();
+  const [accounts, ledger, exceptions, differences, refunds] = await Promise.all([
+    db.account.findMany({ select: { id: true, balanceFen: true }, orderBy: { id: 'asc' } }),
+    db.ledgerEntry.count(),
+    db.paymentException.findMany({ select: { id: true, occurrences: true, status: true }, orderBy: { id: 'asc' } }),
+    db.billDifference.count(),
+    db.refund.count(),
+  ]);
+  return { accounts, ledger, exceptions, differences, refunds };
+}

@@ -1,0 +1,246 @@
+// Refunds end to end against the WeChat Pay sandbox: the hold, WeChat's answer, refund notifications
+// (signed, encrypted, duplicated, out of order), failures giving the hold back once, refunds made in
+// the merchant portal, and the database refusing what the code must never do.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { getDb } from '@/lib/db';
+import { AppError } from '@/lib/http/app-error';
+import { reconcileOrderNow } from '@/lib/orders/reconcile-order';
+import { applyRefundState } from '@/lib/refunds/apply-refund-state';
+import { reconcileDueRefunds } from '@/lib/refunds/reconcile-refunds';
+import { requestRefund } from '@/lib/refunds/request-refund';
+import { ledgerSum, newUser } from '../../support/accounts-fixtures';
+import { balanceOf, createOrderFor, newAccount } from '../../support/orders-fixtures';
+import { type OrdersHarness, startOrdersHarness, waitFor } from '../../support/orders-harness';
+
+let harness: OrdersHarness;
+let operatorId: string;
+beforeAll(async () => {
+  harness = await startOrdersHarness();
+  operatorId = await newUser();
+});
+beforeEach(async () => {
+  await harness.control('POST', '/sandbox/faults/reset');
+});
+afterAll(() => harness.close());
+
+/** A visitor account with one order paid at the sandbox and credited here. */
+async function paidOrder(amountFen: number) {
+  const accountId = await newAccount();
+  const order = await createOrderFor(accountId, amountFen);
+  await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo });
+  await waitFor(async () => (await balanceOf(accountId)) === BigInt(amountFen));
+  return { accountId, ...order };
+}
+
+const refundRow = (outRefundNo: string) => getDb().refund.findUniqueOrThrow({ where: { outRefundNo } });
+const refund = (outTradeNo: string, amountFen: number, idempotencyKey: string = randomUUID()) =>
+  requestRefund({ outTradeNo, amountFen, reason: '测试退款', operatorId, idempotencyKey });
+
+describe('refunds', () => {
+  it('holds the balance at once, then succeeds through WeChat and its notification', async () => {
+    const { accountId, outTradeNo } = await paidOrder(1000);
+    const requested = await refund(outTradeNo, 300);
+    expect(requested.status).toBe('PROCESSING');
+    expect(requested.wechatRefundId).toBeTruthy();
+    expect(await balanceOf(accountId)).toBe(700n);
+    const done = await waitFor(async () => {
+      const row = await refundRow(requested.outRefundNo);
+      return row.status === 'SUCCESS' ? row : null;
+    });
+    expect(done.succeededAt).toBeInstanceOf(Date);
+    expect(done.nextCheckAt).toBeNull();
+    expect(await balanceOf(accountId)).toBe(700n);
+    expect(await ledgerSum(accountId)).toBe(700n);
+    const order = await getDb().paymentOrder.findUniqueOrThrow({ where: { outTradeNo } });
+    expect(order.refundedFen).toBe(300);
+    const notified = await getDb().paymentNotification.findMany({ where: { outRefundNo: requested.outRefundNo } });
+    expect(notified.map((n) => [n.eventType, n.outcome])).toEqual([['REFUND.SUCCESS', 'applied']]);
+    const audit = await getDb().adminAction.findMany({ where: { target: outTradeNo } });
+    expect(audit.map((a) => [a.action, a.actorId])).toEqual([['refund.request', operatorId]]);
+  });
+
+  it('makes one refund of a double click (same form key), concurrently or again later', async () => {
+    const { accountId, outTradeNo } = await paidOrder(800);
+    const key = randomUUID();
+    const [a, b] = await Promise.all([refund(outTradeNo, 500, key), refund(outTradeNo, 500, key)]);
+    const again = await refund(outTradeNo, 500, key);
+    expect(new Set([a.id, b.id, again.id]).size).toBe(1);
+    expect(await balanceOf(accountId)).toBe(300n);
+    expect(await getDb().refund.count({ where: { order: { outTradeNo } } })).toBe(1);
+  });
+
+  it('refuses more than the order has left, with a clear message, changing nothing', async () => {
+    const { accountId, outTradeNo } = await paidOrder(1000);
+    await refund(outTradeNo, 600);
+    const refused = refund(outTradeNo, 500);
+    await expect(refused).rejects.toBeInstanceOf(AppError);
+    await expect(refused).rejects.toThrow('退款金额超过可退金额：最多可退 ¥4.00');
+    expect(await balanceOf(accountId)).toBe(400n);
+    expect(await getDb().refund.count({ where: { order: { outTradeNo } } })).toBe(1);
+    await expect(refund(outTradeNo, 0)).rejects.toThrow('退款金额必须是大于 0 的金额');
+  });
+
+  it('refuses to refund an order that is not paid, or that does not exist', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 500);
+    await expect(refund(order.outTradeNo, 100)).rejects.toThrow('只有已支付的订单可以退款');
+    await expect(refund('RCNOSUCHORDER00', 100)).rejects.toThrow('不存在');
+  });
+
+  it('gives the hold back once when the refund ends CLOSED or ABNORMAL, whatever repeats', async () => {
+    for (const status of ['CLOSED', 'ABNORMAL'] as const) {
+      const { accountId, outTradeNo } = await paidOrder(900);
+      await harness.control('POST', '/sandbox/faults/refunds', { hold: true });
+      const requested = await refund(outTradeNo, 400);
+      expect(await balanceOf(accountId)).toBe(500n);
+      await harness.control('POST', '/sandbox/refunds/outcome', { out_refund_no: requested.outRefundNo, status });
+      await waitFor(async () => (await refundRow(requested.outRefundNo)).status === status);
+      // WeChat tells us again (a retried notification), and a query says the same.
+      await harness.control('POST', '/sandbox/refunds/notify', { out_refund_no: requested.outRefundNo });
+      await reconcileDueRefunds({ now: new Date(Date.now() + 3_600_000) });
+      await waitFor(async () => (await getDb().paymentNotification.count({ where: { outRefundNo: requested.outRefundNo } })) === 2);
+      expect(await balanceOf(accountId)).toBe(900n);
+      expect(await ledgerSum(accountId)).toBe(900n);
+      const entries = await getDb().ledgerEntry.findMany({ where: { refundId: requested.id }, orderBy: { createdAt: 'asc' } });
+      expect(entries.map((e) => [e.kind, e.amountFen])).toEqual([
+        ['REFUND', -400n],
+        ['REFUND_RETURN', 400n],
+      ]);
+      expect((await getDb().paymentOrder.findUniqueOrThrow({ where: { outTradeNo } })).refundedFen).toBe(0);
+      await harness.control('POST', '/sandbox/faults/reset');
+    }
+  });
+
+  it('gives the hold back when WeChat refuses the refund (NOT_ENOUGH), and says why', async () => {
+    const { accountId, outTradeNo } = await paidOrder(700);
+    await harness.control('POST', '/sandbox/faults/refunds', { notEnough: 1 });
+    const refused = await refund(outTradeNo, 700);
+    expect(refused.status).toBe('REJECTED');
+    expect(refused.failureReason).toContain('NOT_ENOUGH');
+    expect(await balanceOf(accountId)).toBe(700n);
+    // The amount is refundable again.
+    const second = await refund(outTradeNo, 700);
+    expect(second.status).toBe('PROCESSING');
+    expect(await balanceOf(accountId)).toBe(0n);
+  });
+
+  it('ignores notifications that arrive out of order or twice: a final refund stays final', async () => {
+    const { accountId, outTradeNo } = await paidOrder(600);
+    const requested = await refund(outTradeNo, 200);
+    await waitFor(async () => (await refundRow(requested.outRefundNo)).status === 'SUCCESS');
+    const late = {
+      refundId: requested.wechatRefundId ?? '',
+      outRefundNo: requested.outRefundNo,
+      transactionId: '',
+      outTradeNo,
+      refundFen: 200,
+      totalFen: 600,
+    };
+    expect(await applyRefundState({ ...late, status: 'PROCESSING' }, { via: 'query' })).toBe('unchanged');
+    expect(await applyRefundState({ ...late, status: 'SUCCESS' }, { via: 'notification', notificationId: `EV-${randomUUID()}` })).toBe('unchanged');
+    expect((await refundRow(requested.outRefundNo)).status).toBe('SUCCESS');
+    // A final state WeChat contradicts (SUCCESS here, CLOSED there) is left for a person.
+    expect(await applyRefundState({ ...late, status: 'CLOSED' }, { via: 'query' })).toBe('mismatch');
+    expect(await balanceOf(accountId)).toBe(400n);
+    expect(await getDb().paymentException.count({ where: { kind: 'REFUND_MISMATCH', outTradeNo, status: 'OPEN' } })).toBe(1);
+  });
+
+  it('records and holds a refund made in the merchant portal, once, from its notification', async () => {
+    const { accountId, outTradeNo } = await paidOrder(1000);
+    await harness.control('POST', '/sandbox/faults/notifications', { duplicate: 3 });
+    const portal = await harness.control<{ out_refund_no: string }>('POST', '/sandbox/refunds/portal', {
+      out_trade_no: outTradeNo,
+      amount: 250,
+      notify_url: process.env.WECHATPAY_REFUND_NOTIFY_URL,
+    });
+    const recorded = await waitFor(async () => {
+      const row = await getDb().refund.findUnique({ where: { outRefundNo: portal.out_refund_no } });
+      return row?.status === 'SUCCESS' ? row : null;
+    });
+    expect(recorded.origin).toBe('WECHAT');
+    expect(recorded.held).toBe(true);
+    await waitFor(async () => (await getDb().paymentNotification.count({ where: { outRefundNo: portal.out_refund_no } })) >= 1);
+    expect(await balanceOf(accountId)).toBe(750n);
+    expect(await getDb().refund.count({ where: { order: { outTradeNo } } })).toBe(1);
+  });
+
+  it('records a portal refund the balance cannot cover without debiting it, and opens an exception', async () => {
+    const { accountId, outTradeNo } = await paidOrder(500);
+    // The money has left the balance some other way (a spending feature, say): only 50 remains.
+    await getDb().account.update({ where: { id: accountId }, data: { balanceFen: 50n } });
+    const portal = await harness.control<{ out_refund_no: string }>('POST', '/sandbox/refunds/portal', {
+      out_trade_no: outTradeNo,
+      amount: 100,
+      notify_url: process.env.WECHATPAY_REFUND_NOTIFY_URL,
+    });
+    const recorded = await waitFor(() => getDb().refund.findUnique({ where: { outRefundNo: portal.out_refund_no } }));
+    expect(recorded.held).toBe(false);
+    expect(await balanceOf(accountId)).toBe(50n);
+    expect(await getDb().ledgerEntry.count({ where: { refundId: recorded.id } })).toBe(0);
+    const exception = await getDb().paymentException.findUniqueOrThrow({
+      where: { kind_outTradeNo: { kind: 'REFUND_NOT_COVERED', outTradeNo } },
+    });
+    expect(exception.details).toMatchObject({ outRefundNo: portal.out_refund_no, refundFen: 100, balanceFen: '50' });
+  });
+
+  it('credits a transaction WeChat reports as REFUND and opens REFUND_NOT_RECORDED until its refund is learned', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 900);
+    await harness.control('POST', '/sandbox/faults/notifications', { lose: 2 });
+    await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo });
+    // Refunded in the portal before we heard of the payment; its notification is lost too.
+    await harness.control('POST', '/sandbox/refunds/portal', { out_trade_no: order.outTradeNo, amount: 300 });
+    await waitFor(async () => {
+      const refunds = await harness.control<{ status: string }[]>('GET', `/sandbox/refunds?out_trade_no=${order.outTradeNo}`);
+      return refunds[0]?.status === 'SUCCESS';
+    });
+    await reconcileOrderNow(order.orderId);
+    expect(await balanceOf(accountId)).toBe(900n);
+    const open = await getDb().paymentException.findUniqueOrThrow({
+      where: { kind_outTradeNo: { kind: 'REFUND_NOT_RECORDED', outTradeNo: order.outTradeNo } },
+    });
+    expect(open.status).toBe('OPEN');
+  });
+});
+
+describe('the refund sweep', () => {
+  it('sends a refund WeChat never received again, with the same number, once', async () => {
+    const { accountId, outTradeNo } = await paidOrder(1000);
+    // The create call fails on the wire: the refund stays REQUESTED (held), unknown at WeChat.
+    await harness.control('POST', '/sandbox/faults/api', { status: 500, count: 1 });
+    const requested = await refund(outTradeNo, 300);
+    expect(requested.status).toBe('REQUESTED');
+    expect(await balanceOf(accountId)).toBe(700n);
+    await reconcileDueRefunds({ now: new Date(Date.now() + 60_000) });
+    const row = await refundRow(requested.outRefundNo);
+    expect(['PROCESSING', 'SUCCESS']).toContain(row.status);
+    const atWechat = await harness.control<unknown[]>('GET', `/sandbox/refunds?out_trade_no=${outTradeNo}`);
+    expect(atWechat).toHaveLength(1);
+    expect(await balanceOf(accountId)).toBe(700n);
+  });
+});
+
+describe('the database refuses', () => {
+  it('a refund without its hold, a second return, reopening a final refund, and refunding past the amount', async () => {
+    const { accountId, outTradeNo, orderId } = await paidOrder(500);
+    const requested = await refund(outTradeNo, 200);
+    await waitFor(async () => (await refundRow(requested.outRefundNo)).status === 'SUCCESS');
+    const db = getDb();
+    await expect(
+      db.refund.create({ data: { outRefundNo: `RFX${Date.now()}`, orderId, accountId, amountFen: 100 } }),
+    ).rejects.toThrow(/hold/);
+    await expect(db.refund.update({ where: { id: requested.id }, data: { status: 'PROCESSING' } })).rejects.toThrow(/final/);
+    await expect(
+      db.ledgerEntry.create({ data: { accountId, refundId: requested.id, kind: 'REFUND_RETURN', amountFen: 200 } }),
+    ).rejects.toThrow();
+    await expect(
+      db.$transaction(async (tx) => {
+        const r = await tx.refund.create({ data: { outRefundNo: `RFY${Date.now()}`, orderId, accountId, amountFen: 301 } });
+        await tx.ledgerEntry.create({ data: { accountId, refundId: r.id, kind: 'REFUND', amountFen: -301 } });
+      }),
+    ).rejects.toThrow(/refunded_within_amount/);
+    expect(await balanceOf(accountId)).toBe(300n);
+    expect(await ledgerSum(accountId)).toBe(300n);
+  });
+});
