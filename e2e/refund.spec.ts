@@ -17,30 +17,30 @@ test('an operator refunds part of a recharge; the payer sees it; a second refund
     return started;
   });
 
-  const console = await operator();
-  await test.step('the operator finds the order in the console by its number', async () => {
-    await console.goto('/admin');
-    await expect(console.getByRole('heading', { level: 1, name: '订单' })).toBeVisible();
-    await console.getByLabel('商户订单号、微信支付订单号或用户').fill(order.outTradeNo);
-    await console.getByRole('button', { name: '查找' }).click();
-    await expect(console.getByTestId('admin-order-row')).toHaveCount(1);
-    await expectAccessible(console, 'the console: order search');
-    await console.getByRole('link', { name: order.outTradeNo }).click();
-    await expect(console.getByTestId('admin-order-status')).toHaveText('已支付');
-    await expect(console.getByLabel('退款金额（元）')).toHaveValue('10.00');
-    await expectAccessible(console, 'the console: order detail');
+  const admin = await operator();
+  await test.step('the operator finds the order in the admin by its number', async () => {
+    await admin.goto('/admin');
+    await expect(admin.getByRole('heading', { level: 1, name: '订单' })).toBeVisible();
+    await admin.getByLabel('商户订单号、微信支付订单号或用户').fill(order.outTradeNo);
+    await admin.getByRole('button', { name: '查找' }).click();
+    await expect(admin.getByTestId('admin-order-row')).toHaveCount(1);
+    await expectAccessible(admin, 'the admin: order search');
+    await admin.getByRole('link', { name: order.outTradeNo }).click();
+    await expect(admin.getByTestId('admin-order-status')).toHaveText('已支付');
+    await expect(admin.getByLabel('退款金额（元）')).toHaveValue('10.00');
+    await expectAccessible(admin, 'the admin: order detail');
   });
 
   await test.step('they refund ¥3.00 of it, with a reason; WeChat completes the refund', async () => {
-    await console.getByLabel('退款金额（元）').fill('3.00');
-    await console.getByLabel(/退款原因/).fill('用户申请部分退款');
-    await console.getByRole('button', { name: '确认退款' }).click();
-    await expect(console.getByRole('status').filter({ hasText: '退款 ¥3.00 已提交' })).toBeVisible();
+    await admin.getByLabel('退款金额（元）').fill('3.00');
+    await admin.getByLabel(/退款原因/).fill('用户申请部分退款');
+    await admin.getByRole('button', { name: '确认退款' }).click();
+    await expect(admin.getByRole('status').filter({ hasText: '退款 ¥3.00 已提交' })).toBeVisible();
     await expect(async () => {
-      await console.reload();
-      await expect(console.getByTestId('admin-refund-status')).toHaveText('已退款');
+      await admin.reload();
+      await expect(admin.getByTestId('admin-refund-status')).toHaveText('已退款');
     }).toPass({ timeout: 15_000 });
-    await expect(console.getByTestId('admin-refunded')).toHaveText(yuan(300));
+    await expect(admin.getByTestId('admin-refunded')).toHaveText(yuan(300));
   });
 
   await test.step('the payer’s balance and history show the refund', async () => {
@@ -51,11 +51,11 @@ test('an operator refunds part of a recharge; the payer sees it; a second refund
   });
 
   await test.step('a second refund over what is left (¥7.00) is refused, with the reason', async () => {
-    await console.getByLabel('退款金额（元）').fill('8.00');
-    await console.getByRole('button', { name: '确认退款' }).click();
-    await expect(console.getByRole('status').filter({ hasText: '退款金额超过可退金额：最多可退 ¥7.00' })).toBeVisible();
-    await console.reload();
-    await expect(console.getByTestId('admin-refund-row')).toHaveCount(1);
+    await admin.getByLabel('退款金额（元）').fill('8.00');
+    await admin.getByRole('button', { name: '确认退款' }).click();
+    await expect(admin.getByRole('status').filter({ hasText: '退款金额超过可退金额：最多可退 ¥7.00' })).toBeVisible();
+    await admin.reload();
+    await expect(admin.getByTestId('admin-refund-row')).toHaveCount(1);
     await openRechargePage(page);
     expect(await readBalanceFen(page)).toBe(700);
   });
