@@ -1,7 +1,15 @@
 // Faults injected into the v3 API endpoints (and, through the same queue, the login OAuth endpoints:
-// oauth-faults.ts), and per-endpoint call counters (tests count WeChat calls).
+// oauth-faults.ts), refund faults, and per-endpoint call counters (tests count WeChat calls).
 
-export const ENDPOINTS = ['create', 'query', 'close'] as const;
+export const ENDPOINTS = [
+  'create',
+  'query',
+  'close',
+  'refund',
+  'refund-query',
+  'tradebill',
+  'download',
+] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
 /**
@@ -32,6 +40,18 @@ export interface ApiFault {
   /** For 429/500: carry the request out first, then answer with the error (outcome unknown to the caller). */
   afterProcessing: boolean;
 }
+
+/**
+ * - `notEnough`: the next N refund requests (API or portal) fail 403 NOT_ENOUGH, as when the merchant's
+ *   balance cannot cover them; nothing is recorded
+ * - `hold`: refunds accepted while set stay PROCESSING until given an outcome or released
+ */
+export interface RefundFaults {
+  notEnough: number;
+  hold: boolean;
+}
+
+export const noRefundFaults = (): RefundFaults => ({ notEnough: 0, hold: false });
 
 /** Armed faults of one family (API, OAuth), each for an endpoint or 'any', consumed one call at a time. */
 export class FaultQueue<F extends { endpoint: string; remaining: number }> {
