@@ -131,7 +131,8 @@ export class Merchant {
   }
 
   tradeBill(query: Record<string, string>, options?: RequestOptions) {
-    return this.request('GET', `/v3/bill/tradebill?${new URLSearchParams(query)}`, undefined, options);
+    const search = new URLSearchParams(query).toString();
+    return this.request('GET', `/v3/bill/tradebill${search ? `?${search}` : ''}`, undefined, options);
   }
 
   /** GETs a download_url, signed like any call; the answer is the file's bytes. */
