@@ -4,10 +4,9 @@ import { closeOrderBySandbox, failOrder, payOrder } from './actions';
 import { billControlRoutes } from './bill-control';
 import type { SandboxContext } from './context';
 import { WechatPayError } from './errors';
-import { API_FAULT_KINDS, ENDPOINTS } from './faults';
+import { API_FAULT_KINDS, ENDPOINTS, noNotificationFaults } from './faults';
 import { originOf, readBody, sendJson } from './http';
 import { loginControlRoutes, resetLogins } from './login-control';
-import { noNotificationFaults } from './notify';
 import { describeOrder, findOrder } from './order-ref';
 import { refundControlRoutes, resetRefundFaults, resetRefunds } from './refund-control';
 

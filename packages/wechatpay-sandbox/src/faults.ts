@@ -1,5 +1,6 @@
 // Faults injected into the v3 API endpoints (and, through the same queue, the login OAuth endpoints:
-// oauth-faults.ts), refund faults, and per-endpoint call counters (tests count WeChat calls).
+// oauth-faults.ts), into notification delivery and into refunds, and per-endpoint call counters (tests
+// count WeChat calls).
 
 export const ENDPOINTS = [
   'create',
@@ -40,6 +41,25 @@ export interface ApiFault {
   /** For 429/500: carry the request out first, then answer with the error (outcome unknown to the caller). */
   afterProcessing: boolean;
 }
+
+/** Faults in notification delivery (notify.ts), payments' and refunds' alike. */
+export interface NotificationFaults {
+  /** Attempts to swallow; WeChat (not having heard back) retries each on schedule. */
+  drop: number;
+  /** Whole notifications to lose: no attempt reaches the merchant and none is retried. */
+  lose: number;
+  /** Real milliseconds to wait before every attempt (not scaled). */
+  delayMs: number;
+  /** Send the next notification's first attempt as several copies. */
+  duplicate: { copies: number; concurrent: boolean } | null;
+}
+
+export const noNotificationFaults = (): NotificationFaults => ({
+  drop: 0,
+  lose: 0,
+  delayMs: 0,
+  duplicate: null,
+});
 
 /**
  * - `notEnough`: the next N refund requests (API or portal) fail 403 NOT_ENOUGH, as when the merchant's

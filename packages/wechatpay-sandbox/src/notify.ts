@@ -1,3 +1,4 @@
+import { noNotificationFaults } from './faults';
 import { postJson } from './http-client';
 import type { SandboxLogger } from './logger';
 import { buildNotification, buildSuccessNotification, type NotificationEnvelope } from './notification';
@@ -17,24 +18,6 @@ export const RETRY_DELAYS_SECONDS = [
 ];
 const ANSWER_DEADLINE_MS = 5000;
 const MAX_LOG_ENTRIES = 2000;
-
-export interface NotificationFaults {
-  /** Attempts to swallow; WeChat (not having heard back) retries each on schedule. */
-  drop: number;
-  /** Whole notifications to lose: no attempt reaches the merchant and none is retried. */
-  lose: number;
-  /** Real milliseconds to wait before every attempt (not scaled). */
-  delayMs: number;
-  /** Send the next notification's first attempt as several copies. */
-  duplicate: { copies: number; concurrent: boolean } | null;
-}
-
-export const noNotificationFaults = (): NotificationFaults => ({
-  drop: 0,
-  lose: 0,
-  delayMs: 0,
-  duplicate: null,
-});
 
 export interface DeliveryLogEntry {
   seq: number;

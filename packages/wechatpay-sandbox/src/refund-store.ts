@@ -1,6 +1,6 @@
 // In-memory refunds (退款单), one merchant, keyed by out_refund_no as WeChat keys them.
 
-export type RefundStatus = 'PROCESSING' | 'SUCCESS' | 'CLOSED' | 'ABNORMAL';
+type RefundStatus = 'PROCESSING' | 'SUCCESS' | 'CLOSED' | 'ABNORMAL';
 export type FinalRefundStatus = Exclude<RefundStatus, 'PROCESSING'>;
 
 export const FINAL_REFUND_STATUSES = ['SUCCESS', 'ABNORMAL', 'CLOSED'] as const;

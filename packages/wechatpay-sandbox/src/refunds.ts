@@ -46,7 +46,12 @@ function newRefundId(nowMs: number): string {
 }
 
 /** Accepts a refund of a paid order (PROCESSING), or throws the error WeChat answers instead. */
-export function acceptRefund(ctx: SandboxContext, order: Order, request: RefundRequest, nowMs = Date.now()) {
+export function acceptRefund(
+  ctx: SandboxContext,
+  order: Order,
+  request: RefundRequest,
+  nowMs = Date.now(),
+): Refund {
   if (order.state !== 'SUCCESS' || !order.transactionId) {
     throw resourceNotExists('订单未支付，不能发起退款');
   }

@@ -129,6 +129,16 @@ describe('申请退款 POST /v3/refund/domestic/refunds', () => {
     expect(rest.status).toBe(200);
   });
 
+  it('refuses a 51st refund of one order: 400 INVALID_REQUEST (WeChat allows 50)', async () => {
+    await hold();
+    const outTradeNo = await paidOrder();
+    const one = () => refundParams(outTradeNo, { amount: { refund: 1, total: 1234, currency: 'CNY' } });
+    for (let i = 0; i < 50; i++) expect((await t.merchant.refund(one())).status).toBe(200);
+    const response = await t.merchant.refund(one());
+    expectError(response, 400, 'INVALID_REQUEST');
+    expect(response.json.message).toContain('50');
+  });
+
   it('refuses amount.total other than the order’s: 400 INVALID_REQUEST', async () => {
     const outTradeNo = await paidOrder();
     const response = await t.merchant.refund(
