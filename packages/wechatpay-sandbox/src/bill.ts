@@ -143,17 +143,17 @@ function refundLine(ctx: SandboxContext, order: Order, paidAtMs: number, refund:
   return line;
 }
 
-/** Every payment and refund of the Beijing day `billDate`, in time order. */
+/** Every payment and refund of the Beijing day `billDate`, in time order (oldest first within a second). */
 function linesOf(ctx: SandboxContext, billDate: string, type: BillType): BillLine[] {
   const lines: BillLine[] = [];
   const paidAt = (order: Order) => (order.successTime ? Date.parse(order.successTime) : Number.NaN);
-  for (const order of ctx.store.list()) {
+  for (const order of ctx.store.list().reverse()) {
     const paidAtMs = paidAt(order);
     if (order.state === 'SUCCESS' && toBeijingDate(paidAtMs) === billDate) {
       lines.push(paymentLine(ctx, order, paidAtMs));
     }
   }
-  for (const refund of ctx.refunds.list()) {
+  for (const refund of ctx.refunds.list().reverse()) {
     const order = ctx.store.get(refund.outTradeNo);
     if (order && toBeijingDate(refund.createdAtMs) === billDate) {
       lines.push(refundLine(ctx, order, paidAt(order), refund, type));
