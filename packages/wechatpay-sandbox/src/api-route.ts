@@ -1,16 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApiResult, closeOrder, createNativeOrder, queryOrder } from './api';
 import { verifyMerchantRequest } from './auth';
+import { applyTradeBill, downloadBill } from './bill-api';
 import type { SandboxContext } from './context';
 import { WechatPayError } from './errors';
 import type { ApiFault, Endpoint } from './faults';
-import { readBody, sendSigned } from './http';
+import { originOf, readBody, sendFile, sendSigned } from './http';
 import { randomUpperHex } from './random';
+import { createRefund, queryRefund } from './refund-api';
 import type { SignatureKind } from './signing';
 import { sleep } from './time';
 
 // /v3/… : match the route, count the call, verify the merchant, apply any injected fault, run the handler
-// and send a signed answer. Every answer is signed, errors and 204 included, as WeChat's are.
+// and send a signed answer. Every answer is signed, errors and 204 included, as WeChat's are, except a
+// downloaded bill file, which WeChat sends as is (its integrity is the hash_value of 申请交易账单).
 
 interface ApiRoute {
   endpoint: Endpoint;
@@ -32,6 +35,21 @@ function matchRoute(ctx: SandboxContext, request: IncomingMessage, url: URL): Ap
     const outTradeNo = query[1];
     return { endpoint: 'query', run: () => queryOrder(ctx, outTradeNo, url.searchParams) };
   }
+  if (request.method === 'POST' && url.pathname === '/v3/refund/domestic/refunds') {
+    return { endpoint: 'refund', run: (body) => createRefund(ctx, body, contentType) };
+  }
+  const refund = /^\/v3\/refund\/domestic\/refunds\/([^/]+)$/.exec(url.pathname);
+  if (request.method === 'GET' && refund?.[1]) {
+    const outRefundNo = refund[1];
+    return { endpoint: 'refund-query', run: () => queryRefund(ctx, outRefundNo) };
+  }
+  if (request.method === 'GET' && url.pathname === '/v3/bill/tradebill') {
+    const origin = originOf(request);
+    return { endpoint: 'tradebill', run: () => applyTradeBill(ctx, url.searchParams, origin) };
+  }
+  if (request.method === 'GET' && url.pathname === '/v3/billdownload/file') {
+    return { endpoint: 'download', run: () => downloadBill(ctx, url.searchParams) };
+  }
   return null;
 }
 
@@ -49,6 +67,8 @@ export async function handleApi(
 ): Promise<void> {
   const requestId = randomUpperHex(16);
   const target = request.url ?? url.pathname;
+  // A download URL's token is what gives access to the bill: log its path only.
+  const logged = url.pathname === '/v3/billdownload/file' ? url.pathname : target;
   let result: ApiResult;
   let signature: SignatureKind = 'valid';
   let delayMs = 0;
@@ -82,12 +102,13 @@ export async function handleApi(
     if (error instanceof WechatPayError) {
       result = { status: error.status, body: error.toBody() };
     } else {
-      ctx.logger.error({ method: request.method, target, error }, 'unexpected error');
+      ctx.logger.error({ method: request.method, target: logged, error }, 'unexpected error');
       result = { status: 500, body: { code: 'SYSTEM_ERROR', message: '系统错误' } };
     }
   }
   const code = (result.body as { code?: string } | undefined)?.code;
-  ctx.logger.info({ method: request.method, target, status: result.status, code }, 'api call');
+  ctx.logger.info({ method: request.method, target: logged, status: result.status, code }, 'api call');
   if (delayMs > 0) await sleep(delayMs);
-  sendSigned(response, ctx.signer, result.status, result.body, requestId, signature);
+  if (result.file) sendFile(response, result.file, requestId);
+  else sendSigned(response, ctx.signer, result.status, result.body, requestId, signature);
 }

@@ -1,6 +1,5 @@
 import type { SandboxContext } from './context';
 import { noAuth, orderClosed, orderNotExist, orderPaid, WechatPayError } from './errors';
-import { randomAlphanumeric } from './random';
 import {
   closeOrderSchema,
   createOrderSchema,
@@ -12,15 +11,17 @@ import {
 import { DEFAULT_UNPAID_EXPIRY_MS, type Order, paramsKeyOf } from './store';
 import { toTransaction } from './transaction';
 
-// The three Native endpoints, after the merchant signature has been verified (server.ts). Each returns
+// The three Native endpoints, after the merchant signature has been verified (api-route.ts). Each returns
 // the status and body to sign, or throws a WechatPayError.
 
 export interface ApiResult {
   status: number;
   body?: unknown;
+  /** A file answered as is, unsigned (the bill download), instead of a signed JSON body. */
+  file?: Buffer;
 }
 
-function parseJsonBody(body: string, contentType: string | undefined): unknown {
+export function parseJsonBody(body: string, contentType: string | undefined): unknown {
   if (!contentType?.toLowerCase().includes('application/json')) {
     throw new WechatPayError(400, 'INVALID_REQUEST', 'Content-Type 须为 application/json');
   }
@@ -43,13 +44,6 @@ function parseOutTradeNo(raw: string): string {
     throw paramError('uri_template', 'out_trade_no', '校验失败：无法解码', raw);
   }
   return parseParams(pathParamsSchema, { out_trade_no: decoded }, 'uri_template').out_trade_no;
-}
-
-function newCodeUrl(ctx: SandboxContext): string {
-  for (;;) {
-    const codeUrl = `weixin://wxpay/bizpayurl?pr=${randomAlphanumeric(11)}`;
-    if (!ctx.store.hasCodeUrl(codeUrl)) return codeUrl;
-  }
 }
 
 // POST /v3/pay/transactions/native
@@ -97,7 +91,7 @@ export function createNativeOrder(
     timeExpire: request.time_expire,
     expiresAtMs,
     createdAtMs: nowMs,
-    codeUrl: newCodeUrl(ctx),
+    codeUrl: ctx.store.unusedCodeUrl(),
     paramsKey: paramsKeyOf(request),
     state: 'NOTPAY',
   };

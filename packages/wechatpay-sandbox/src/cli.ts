@@ -28,6 +28,11 @@ const envSchema = z
     SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(DEFAULT_PORT),
     SANDBOX_TIME_SCALE: z.coerce.number().positive().default(1),
     SANDBOX_MERCHANT_NAME: z.string().min(1).optional(),
+    // Refunds and bills: the refund notify URL configured in the merchant portal, seconds a refund stays
+    // PROCESSING (divided by SANDBOX_TIME_SCALE), and the fee rate the trade bill charges.
+    SANDBOX_REFUND_NOTIFY_URL: z.url().optional(),
+    SANDBOX_REFUND_DELAY_SECONDS: z.coerce.number().nonnegative().optional(),
+    SANDBOX_FEE_RATE: z.coerce.number().min(0).lt(1).optional(),
     // WeChat website login: one application, when both WECHAT_LOGIN_APPID and WECHAT_LOGIN_SECRET are set.
     WECHAT_LOGIN_APPID: z.string().min(1).optional(),
     WECHAT_LOGIN_SECRET: z.string().min(1).optional(),
@@ -87,6 +92,9 @@ async function main(): Promise<void> {
     apiV3Key: env.WECHATPAY_APIV3_KEY,
     timeScale: env.SANDBOX_TIME_SCALE,
     merchantName: env.SANDBOX_MERCHANT_NAME,
+    refundNotifyUrl: env.SANDBOX_REFUND_NOTIFY_URL,
+    refundDelaySeconds: env.SANDBOX_REFUND_DELAY_SECONDS,
+    feeRate: env.SANDBOX_FEE_RATE,
     loginApps: loginApps(env),
     logger,
   });

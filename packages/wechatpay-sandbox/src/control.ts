@@ -1,20 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { closeOrderBySandbox, failOrder, payOrder } from './actions';
+import { billControlRoutes } from './bill-control';
 import type { SandboxContext } from './context';
-import { orderNotExist, WechatPayError } from './errors';
-import { API_FAULT_KINDS, ENDPOINTS } from './faults';
+import { WechatPayError } from './errors';
+import { API_FAULT_KINDS, ENDPOINTS, noNotificationFaults } from './faults';
 import { originOf, readBody, sendJson } from './http';
 import { loginControlRoutes, resetLogins } from './login-control';
-import { noNotificationFaults } from './notify';
-import type { Order } from './store';
-import { toBeijingRfc3339 } from './time';
-import { toTransaction } from './transaction';
+import { describeOrder, findOrder } from './order-ref';
+import { refundControlRoutes, resetRefundFaults, resetRefunds } from './refund-control';
 
 // /sandbox/… : the JSON control API for tests and demos (documented in README.md). Loopback only
 // (enforced in server.ts), no auth, unsigned: it is not part of WeChat's protocol.
-
-const orderRef = z.union([z.object({ out_trade_no: z.string() }), z.object({ code_url: z.string() })]);
 
 const apiFaultSchema = z.object({
   endpoint: z.enum([...ENDPOINTS, 'any']).default('any'),
@@ -32,32 +29,8 @@ const notificationFaultSchema = z.object({
   concurrent: z.boolean().default(false),
 });
 
-function phonePath(codeUrl: string): string {
-  return `/phone?code_url=${encodeURIComponent(codeUrl)}`;
-}
-
-function describeOrder(order: Order, origin: string) {
-  return {
-    out_trade_no: order.outTradeNo,
-    code_url: order.codeUrl,
-    phone_url: `${origin}${phonePath(order.codeUrl)}`,
-    description: order.description,
-    total: order.total,
-    trade_state: order.state,
-    notify_url: order.notifyUrl,
-    time_expire: order.timeExpire ?? toBeijingRfc3339(order.expiresAtMs),
-    created_at: toBeijingRfc3339(order.createdAtMs),
-    transaction: toTransaction(order),
-  };
-}
-
-function findOrder(ctx: SandboxContext, input: unknown): Order {
-  const ref = orderRef.parse(input);
-  const order =
-    'out_trade_no' in ref ? ctx.store.get(ref.out_trade_no) : ctx.store.getByCodeUrl(ref.code_url);
-  if (!order) throw orderNotExist();
-  return order;
-}
+/** `notify: false` pays at WeChat without sending the payment notification. */
+const payOptions = z.object({ notify: z.boolean().default(true) });
 
 function parseJson(text: string): unknown {
   if (text.trim() === '') return {};
@@ -75,7 +48,10 @@ const routes: Record<string, Handler> = {
   'GET /sandbox/orders': (ctx, _b, _u, origin) => ctx.store.list().map((o) => describeOrder(o, origin)),
   'GET /sandbox/order': (ctx, _b, url, origin) =>
     describeOrder(findOrder(ctx, Object.fromEntries(url.searchParams)), origin),
-  'POST /sandbox/pay': (ctx, body, _u, origin) => describeOrder(payOrder(ctx, findOrder(ctx, body)), origin),
+  'POST /sandbox/pay': (ctx, body, _u, origin) => {
+    const { notify } = payOptions.parse(body);
+    return describeOrder(payOrder(ctx, findOrder(ctx, body), { notify }), origin);
+  },
   'POST /sandbox/fail': (ctx, body, _u, origin) =>
     describeOrder(failOrder(ctx, findOrder(ctx, body)), origin),
   'POST /sandbox/close': (ctx, body, _u, origin) =>
@@ -89,7 +65,13 @@ const routes: Record<string, Handler> = {
   'POST /sandbox/probe': (ctx, body) => ctx.notifier.probe(findOrder(ctx, body)),
   'GET /sandbox/notifications': (ctx, _b, url) => {
     const outTradeNo = url.searchParams.get('out_trade_no');
-    return ctx.notifier.entriesLog().filter((e) => !outTradeNo || e.outTradeNo === outTradeNo);
+    const outRefundNo = url.searchParams.get('out_refund_no');
+    return ctx.notifier
+      .entriesLog()
+      .filter(
+        (e) =>
+          (!outTradeNo || e.outTradeNo === outTradeNo) && (!outRefundNo || e.outRefundNo === outRefundNo),
+      );
   },
   'GET /sandbox/stats': (ctx) => ({
     calls: ctx.calls.snapshot(),
@@ -102,6 +84,7 @@ const routes: Record<string, Handler> = {
   'GET /sandbox/faults': (ctx) => ({
     api: ctx.apiFaults.list(),
     notifications: ctx.notifier.faults,
+    refunds: ctx.refundFaults,
     oauth: ctx.oauthFaults.list(),
   }),
   'POST /sandbox/faults/api': (ctx, body) => {
@@ -123,6 +106,7 @@ const routes: Record<string, Handler> = {
     ctx.apiFaults.reset();
     ctx.oauthFaults.reset();
     ctx.notifier.faults = noNotificationFaults();
+    resetRefundFaults(ctx);
     return { ok: true };
   },
   'POST /sandbox/reset': (ctx) => {
@@ -131,9 +115,12 @@ const routes: Record<string, Handler> = {
     ctx.notifier.reset();
     ctx.calls.reset();
     ctx.store.clear();
+    resetRefunds(ctx);
     resetLogins(ctx);
     return { ok: true };
   },
+  ...refundControlRoutes,
+  ...billControlRoutes,
   ...loginControlRoutes,
 };
 

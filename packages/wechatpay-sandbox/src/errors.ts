@@ -32,6 +32,8 @@ export const noAuth = (message: string) => new WechatPayError(403, 'NO_AUTH', me
 export const orderNotExist = () => new WechatPayError(404, 'ORDER_NOT_EXIST', '订单不存在');
 export const orderClosed = (message = '订单已关闭') => new WechatPayError(400, 'ORDER_CLOSED', message);
 export const orderPaid = () => new WechatPayError(400, ORDER_PAID_CODE, '订单已支付');
+export const resourceNotExists = (message: string) => new WechatPayError(404, 'RESOURCE_NOT_EXISTS', message);
+export const notEnough = () => new WechatPayError(403, 'NOT_ENOUGH', '基本账户余额不足，请充值后重新发起');
 
 /**
  * An error of WeChat's OAuth API (api.weixin.qq.com/sns/…): answered with HTTP 200 and

@@ -1,7 +1,16 @@
 // Faults injected into the v3 API endpoints (and, through the same queue, the login OAuth endpoints:
-// oauth-faults.ts), and per-endpoint call counters (tests count WeChat calls).
+// oauth-faults.ts), into notification delivery and into refunds, and per-endpoint call counters (tests
+// count WeChat calls).
 
-export const ENDPOINTS = ['create', 'query', 'close'] as const;
+export const ENDPOINTS = [
+  'create',
+  'query',
+  'close',
+  'refund',
+  'refund-query',
+  'tradebill',
+  'download',
+] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
 /**
@@ -32,6 +41,37 @@ export interface ApiFault {
   /** For 429/500: carry the request out first, then answer with the error (outcome unknown to the caller). */
   afterProcessing: boolean;
 }
+
+/** Faults in notification delivery (notify.ts), payments' and refunds' alike. */
+export interface NotificationFaults {
+  /** Attempts to swallow; WeChat (not having heard back) retries each on schedule. */
+  drop: number;
+  /** Whole notifications to lose: no attempt reaches the merchant and none is retried. */
+  lose: number;
+  /** Real milliseconds to wait before every attempt (not scaled). */
+  delayMs: number;
+  /** Send the next notification's first attempt as several copies. */
+  duplicate: { copies: number; concurrent: boolean } | null;
+}
+
+export const noNotificationFaults = (): NotificationFaults => ({
+  drop: 0,
+  lose: 0,
+  delayMs: 0,
+  duplicate: null,
+});
+
+/**
+ * - `notEnough`: the next N refund requests (API or portal) fail 403 NOT_ENOUGH, as when the merchant's
+ *   balance cannot cover them; nothing is recorded
+ * - `hold`: refunds accepted while set stay PROCESSING until given an outcome or released
+ */
+export interface RefundFaults {
+  notEnough: number;
+  hold: boolean;
+}
+
+export const noRefundFaults = (): RefundFaults => ({ notEnough: 0, hold: false });
 
 /** Armed faults of one family (API, OAuth), each for an endpoint or 'any', consumed one call at a time. */
 export class FaultQueue<F extends { endpoint: string; remaining: number }> {

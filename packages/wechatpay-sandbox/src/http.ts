@@ -35,6 +35,16 @@ export function sendSigned(
   response.end(text);
 }
 
+/** A file as is, unsigned, as WeChat sends a bill: gzip bytes stay gzip (no Content-Encoding). */
+export function sendFile(response: ServerResponse, bytes: Buffer, requestId: string): void {
+  response.writeHead(200, {
+    'Request-ID': requestId,
+    'Content-Type': 'application/octet-stream',
+    'Content-Length': String(bytes.length),
+  });
+  response.end(bytes);
+}
+
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body, null, 2);
   response.writeHead(status, {

@@ -2,13 +2,23 @@ import { createCipheriv, randomUUID } from 'node:crypto';
 import { randomAlphanumeric } from './random';
 import { toBeijingRfc3339 } from './time';
 
-// The TRANSACTION.SUCCESS notification envelope (WeChat Pay "支付通知"): the Transaction is AES-256-GCM encrypted with the APIv3 key,
-// ciphertext and 16-byte tag concatenated and base64-encoded, nonce and associated_data in the clear.
+// The notification envelope (WeChat Pay "支付通知" and "退款结果通知"): the resource (a Transaction, or a
+// refund's result) is AES-256-GCM encrypted with the APIv3 key, ciphertext and 16-byte tag concatenated and
+// base64-encoded, nonce and associated_data in the clear. associated_data is the original_type, as in
+// WeChat's examples.
 
-const ASSOCIATED_DATA = 'transaction';
+export type EventType = 'TRANSACTION.SUCCESS' | 'REFUND.SUCCESS' | 'REFUND.ABNORMAL' | 'REFUND.CLOSED';
+type OriginalType = 'transaction' | 'refund';
+
+const EVENTS: Record<EventType, { originalType: OriginalType; summary: string }> = {
+  'TRANSACTION.SUCCESS': { originalType: 'transaction', summary: '支付成功' },
+  'REFUND.SUCCESS': { originalType: 'refund', summary: '退款成功' },
+  'REFUND.ABNORMAL': { originalType: 'refund', summary: '退款异常' },
+  'REFUND.CLOSED': { originalType: 'refund', summary: '退款关闭' },
+};
 
 interface EncryptedResource {
-  original_type: 'transaction';
+  original_type: OriginalType;
   algorithm: 'AEAD_AES_256_GCM';
   ciphertext: string;
   associated_data: string;
@@ -18,38 +28,49 @@ interface EncryptedResource {
 export interface NotificationEnvelope {
   id: string;
   create_time: string;
-  event_type: 'TRANSACTION.SUCCESS';
+  event_type: EventType;
   resource_type: 'encrypt-resource';
   summary: string;
   resource: EncryptedResource;
 }
 
-function encryptResource(plaintext: string, apiV3Key: string): EncryptedResource {
+function encryptResource(plaintext: string, originalType: OriginalType, apiV3Key: string): EncryptedResource {
   const nonce = randomAlphanumeric(12);
   const cipher = createCipheriv('aes-256-gcm', Buffer.from(apiV3Key, 'utf8'), Buffer.from(nonce, 'utf8'));
-  cipher.setAAD(Buffer.from(ASSOCIATED_DATA, 'utf8'));
+  cipher.setAAD(Buffer.from(originalType, 'utf8'));
   const encrypted = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
   return {
-    original_type: 'transaction',
+    original_type: originalType,
     algorithm: 'AEAD_AES_256_GCM',
     ciphertext: encrypted.toString('base64'),
-    associated_data: ASSOCIATED_DATA,
+    associated_data: originalType,
     nonce,
   };
 }
 
 /** One event, one id: retries and duplicates resend this same envelope, as WeChat does. */
+export function buildNotification(
+  eventType: EventType,
+  resource: Record<string, unknown>,
+  apiV3Key: string,
+  nowMs = Date.now(),
+): NotificationEnvelope {
+  const { originalType, summary } = EVENTS[eventType];
+  return {
+    id: `EV-${randomUUID()}`,
+    create_time: toBeijingRfc3339(nowMs),
+    event_type: eventType,
+    resource_type: 'encrypt-resource',
+    summary,
+    resource: encryptResource(JSON.stringify(resource), originalType, apiV3Key),
+  };
+}
+
+/** A TRANSACTION.SUCCESS event for a paid order's Transaction. */
 export function buildSuccessNotification(
   transaction: Record<string, unknown>,
   apiV3Key: string,
   nowMs = Date.now(),
 ): NotificationEnvelope {
-  return {
-    id: `EV-${randomUUID()}`,
-    create_time: toBeijingRfc3339(nowMs),
-    event_type: 'TRANSACTION.SUCCESS',
-    resource_type: 'encrypt-resource',
-    summary: '支付成功',
-    resource: encryptResource(JSON.stringify(transaction), apiV3Key),
-  };
+  return buildNotification('TRANSACTION.SUCCESS', transaction, apiV3Key, nowMs);
 }

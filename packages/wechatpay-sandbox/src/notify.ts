@@ -1,13 +1,16 @@
+import { noNotificationFaults } from './faults';
 import { postJson } from './http-client';
 import type { SandboxLogger } from './logger';
-import { buildSuccessNotification, type NotificationEnvelope } from './notification';
+import { buildNotification, buildSuccessNotification, type NotificationEnvelope } from './notification';
+import { toRefundNotificationResource } from './refund';
+import type { FinalRefundStatus, Refund } from './refund-store';
 import type { SignatureKind, WechatpaySigner } from './signing';
 import type { Order } from './store';
 import { toTransaction } from './transaction';
 
-// Delivers TRANSACTION.SUCCESS notifications with WeChat's retry schedule, and the faults tests inject
-// into that delivery. Success is HTTP 200 or 204 whatever the body; anything else, a network error or no
-// answer within 5 s is a failure and schedules the next retry.
+// Delivers TRANSACTION.SUCCESS and REFUND.* notifications with WeChat's retry schedule (the same for both),
+// and the faults tests inject into that delivery. Success is HTTP 200 or 204 whatever the body; anything
+// else, a network error or no answer within 5 s is a failure and schedules the next retry.
 
 /** Seconds between attempts after the first: about 24 h in all. Divided by timeScale. */
 export const RETRY_DELAYS_SECONDS = [
@@ -16,29 +19,13 @@ export const RETRY_DELAYS_SECONDS = [
 const ANSWER_DEADLINE_MS = 5000;
 const MAX_LOG_ENTRIES = 2000;
 
-export interface NotificationFaults {
-  /** Attempts to swallow; WeChat (not having heard back) retries each on schedule. */
-  drop: number;
-  /** Whole notifications to lose: no attempt reaches the merchant and none is retried. */
-  lose: number;
-  /** Real milliseconds to wait before every attempt (not scaled). */
-  delayMs: number;
-  /** Send the next notification's first attempt as several copies. */
-  duplicate: { copies: number; concurrent: boolean } | null;
-}
-
-export const noNotificationFaults = (): NotificationFaults => ({
-  drop: 0,
-  lose: 0,
-  delayMs: 0,
-  duplicate: null,
-});
-
 export interface DeliveryLogEntry {
   seq: number;
   kind: 'notification' | 'probe';
   eventId: string;
   outTradeNo: string;
+  /** Refund notifications only. */
+  outRefundNo?: string;
   notifyUrl: string;
   /** 1 is the first delivery, 2… the retries. */
   attempt: number;
@@ -54,7 +41,9 @@ export interface DeliveryLogEntry {
 interface Delivery {
   envelope: NotificationEnvelope;
   body: string;
-  order: Order;
+  notifyUrl: string;
+  outTradeNo: string;
+  outRefundNo?: string;
   /** reset() bumps the generation; deliveries from before it stop instead of retrying into a new test. */
   generation: number;
 }
@@ -78,7 +67,28 @@ export class Notifier {
   /** Starts delivery of a fresh TRANSACTION.SUCCESS event for a paid order; does not wait for it. */
   notifyPaid(order: Order): string {
     const envelope = buildSuccessNotification(toTransaction(order), this.apiV3Key);
-    const delivery = { envelope, body: JSON.stringify(envelope), order, generation: this.generation };
+    return this.start(this.delivery(envelope, order.notifyUrl, order.outTradeNo));
+  }
+
+  /** Starts delivery of a fresh REFUND.SUCCESS/ABNORMAL/CLOSED event for a refund in that final state. */
+  notifyRefund(refund: Refund & { status: FinalRefundStatus }, notifyUrl: string, mchid: string): string {
+    const resource = toRefundNotificationResource(refund, mchid);
+    const envelope = buildNotification(`REFUND.${refund.status}`, resource, this.apiV3Key);
+    return this.start(this.delivery(envelope, notifyUrl, refund.outTradeNo, refund.outRefundNo));
+  }
+
+  private delivery(
+    envelope: NotificationEnvelope,
+    notifyUrl: string,
+    outTradeNo: string,
+    outRefundNo?: string,
+  ) {
+    const body = JSON.stringify(envelope);
+    return { envelope, body, notifyUrl, outTradeNo, outRefundNo, generation: this.generation };
+  }
+
+  private start(delivery: Delivery): string {
+    const { envelope } = delivery;
     if (this.faults.lose > 0) {
       this.faults.lose--;
       this.record(delivery, 'notification', 1, 1, { outcome: 'lost' });
@@ -91,8 +101,7 @@ export class Notifier {
   /** WeChat's signature probe: a real-looking notification whose signature must fail. Sent once. */
   async probe(order: Order): Promise<DeliveryLogEntry> {
     const envelope = buildSuccessNotification(toTransaction(order), this.apiV3Key);
-    const delivery = { envelope, body: JSON.stringify(envelope), order, generation: this.generation };
-    return this.send(delivery, 'probe', 1, 1, 'probe');
+    return this.send(this.delivery(envelope, order.notifyUrl, order.outTradeNo), 'probe', 1, 1, 'probe');
   }
 
   entriesLog(): DeliveryLogEntry[] {
@@ -148,7 +157,8 @@ export class Notifier {
     if (acknowledged || this.isStale(delivery)) return;
     const delaySeconds = RETRY_DELAYS_SECONDS[attempt - 1];
     if (delaySeconds === undefined) {
-      this.logger.warn({ outTradeNo: delivery.order.outTradeNo, attempts: attempt }, 'notification given up');
+      const { outTradeNo, outRefundNo } = delivery;
+      this.logger.warn({ outTradeNo, outRefundNo, attempts: attempt }, 'notification given up');
       return;
     }
     const timer = setTimeout(
@@ -172,7 +182,7 @@ export class Notifier {
     const headers = { ...this.signer.headersFor(delivery.body, signature) };
     try {
       const answer = await postJson(
-        delivery.order.notifyUrl,
+        delivery.notifyUrl,
         delivery.body,
         headers,
         ANSWER_DEADLINE_MS,
@@ -203,8 +213,9 @@ export class Notifier {
       seq: ++this.seq,
       kind,
       eventId: delivery.envelope.id,
-      outTradeNo: delivery.order.outTradeNo,
-      notifyUrl: delivery.order.notifyUrl,
+      outTradeNo: delivery.outTradeNo,
+      ...(delivery.outRefundNo !== undefined ? { outRefundNo: delivery.outRefundNo } : {}),
+      notifyUrl: delivery.notifyUrl,
       attempt,
       copy,
       at: new Date().toISOString(),
@@ -214,7 +225,17 @@ export class Notifier {
     if (this.entries.length > MAX_LOG_ENTRIES) this.entries.shift();
     const { outcome, status, error } = result;
     this.logger.info(
-      { kind, outTradeNo: entry.outTradeNo, eventId: entry.eventId, attempt, copy, outcome, status, error },
+      {
+        kind,
+        outTradeNo: entry.outTradeNo,
+        outRefundNo: entry.outRefundNo,
+        eventId: entry.eventId,
+        attempt,
+        copy,
+        outcome,
+        status,
+        error,
+      },
       'notification delivery',
     );
     return entry;

@@ -2,13 +2,16 @@ import { z } from 'zod';
 import { WechatPayError } from './errors';
 import { RFC3339_WITH_OFFSET } from './time';
 
-// Request validation for the three endpoints. Errors imitate WeChat's PARAM_ERROR wording
+// Request validation for the endpoints. Errors imitate WeChat's PARAM_ERROR wording
 // (`输入源“/body/x”映射到字段“…”…校验失败`) so the field at fault is always named.
 
 const OUT_TRADE_NO = /^[0-9A-Za-z_*-]{6,32}$/;
+/** 商户退款单号: up to 64 of digits, letters and _-|*@. */
+const OUT_REFUND_NO = /^[0-9A-Za-z_\-|*@]{1,64}$/;
+const BILL_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-function isAcceptableNotifyUrl(value: string): boolean {
+export function isAcceptableNotifyUrl(value: string): boolean {
   let url: URL;
   try {
     url = new URL(value);
@@ -55,6 +58,66 @@ export const pathParamsSchema = z.object({
   out_trade_no: z.string().regex(OUT_TRADE_NO, '须为 6–32 位数字、大小写字母或 _-*'),
 });
 
+const outRefundNo = z.string().regex(OUT_REFUND_NO, '须为 1–64 位数字、大小写字母或 _-|*@');
+const fen = z.number().int('须为整数（单位：分）').positive('须大于 0');
+
+export const createRefundSchema = z
+  .object({
+    transaction_id: z.string().min(1).max(32, '长度不能超过 32').optional(),
+    out_trade_no: z.string().regex(OUT_TRADE_NO, '须为 6–32 位数字、大小写字母或 _-*').optional(),
+    out_refund_no: outRefundNo,
+    reason: z
+      .string()
+      .refine((v) => Buffer.byteLength(v) <= 80, '长度不能超过 80 字节')
+      .optional(),
+    notify_url: z
+      .string()
+      .max(256, '长度不能超过 256')
+      .refine(isAcceptableNotifyUrl, '须为不带查询参数的 https 地址（本机地址可用 http）')
+      .optional(),
+    funds_account: z.enum(['AVAILABLE', 'UNSETTLED'], '须为 AVAILABLE 或 UNSETTLED').optional(),
+    amount: z
+      .object({
+        refund: fen,
+        from: z.array(z.object({ account: z.enum(['AVAILABLE', 'UNAVAILABLE']), amount: fen })).optional(),
+        total: fen,
+        currency: z.literal('CNY', '仅支持 CNY'),
+      })
+      .refine((a) => a.refund <= a.total, { message: '退款金额不能大于原订单金额', path: ['refund'] })
+      .refine((a) => !a.from || a.from.reduce((sum, f) => sum + f.amount, 0) === a.refund, {
+        message: '出资金额之和须等于退款金额',
+        path: ['from'],
+      }),
+    goods_detail: z
+      .array(
+        z.object({
+          merchant_goods_id: z.string().min(1).max(32),
+          wechatpay_goods_id: z.string().max(32).optional(),
+          goods_name: z.string().max(256).optional(),
+          unit_price: z.number().int().nonnegative(),
+          refund_amount: z.number().int().nonnegative(),
+          refund_quantity: z.number().int().positive(),
+        }),
+      )
+      .optional(),
+  })
+  .refine((r) => r.transaction_id !== undefined || r.out_trade_no !== undefined, {
+    message: 'transaction_id 和 out_trade_no 必须二选一',
+    path: ['out_trade_no'],
+  });
+export type CreateRefundRequest = z.infer<typeof createRefundSchema>;
+
+export const refundPathSchema = z.object({ out_refund_no: outRefundNo });
+
+export const tradeBillQuerySchema = z.object({
+  bill_date: z.string().regex(BILL_DATE, '须为 YYYY-MM-DD 格式，如 2026-11-25'),
+  bill_type: z.enum(['ALL', 'SUCCESS', 'REFUND'], '须为 ALL、SUCCESS 或 REFUND').default('ALL'),
+  tar_type: z.literal('GZIP', '须为 GZIP（不传则不压缩）').optional(),
+});
+export type BillType = z.infer<typeof tradeBillQuerySchema>['bill_type'];
+
+export const billDownloadQuerySchema = z.object({ token: z.string().min(1) });
+
 const FIELD_LABELS: Record<string, string> = {
   appid: '应用ID',
   mchid: '直连商户号',
@@ -66,6 +129,17 @@ const FIELD_LABELS: Record<string, string> = {
   amount: '订单金额',
   'amount.total': '总金额',
   'amount.currency': '货币类型',
+  transaction_id: '微信支付订单号',
+  out_refund_no: '商户退款单号',
+  reason: '退款原因',
+  funds_account: '退款资金来源',
+  'amount.refund': '退款金额',
+  'amount.from': '退款出资账户及金额',
+  goods_detail: '退款商品',
+  bill_date: '账单日期',
+  bill_type: '账单类型',
+  tar_type: '压缩类型',
+  token: '下载令牌',
 };
 
 export type InputLocation = 'body' | 'query' | 'uri_template';

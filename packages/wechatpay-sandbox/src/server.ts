@@ -3,9 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { handleApi } from './api-route';
 import { loadMerchantIdentity } from './auth';
 import { handleAvatar } from './avatar-route';
+import { BillFiles } from './bill-files';
 import type { SandboxContext } from './context';
 import { handleControl } from './control';
-import { type ApiFault, CallCounter, ENDPOINTS, FaultQueue } from './faults';
+import { type ApiFault, CallCounter, ENDPOINTS, FaultQueue, noRefundFaults } from './faults';
+import { FeeRate } from './fee-rate';
 import { isLoopback, sendJson } from './http';
 import { type SandboxLogger, silentLogger } from './logger';
 import { type LoginApp, LoginStore } from './login-store';
@@ -17,9 +19,12 @@ import { type OAuthFault, SNS_ENDPOINTS } from './oauth-faults';
 import { handlePhone } from './phone-page';
 import { handleConnect } from './qrconnect';
 import { randomAlphanumeric } from './random';
+import { RefundStore } from './refund-store';
+import { isAcceptableNotifyUrl } from './schemas';
 import { WechatpaySigner } from './signing';
 import { handleSns } from './sns-route';
 import { OrderStore } from './store';
+import { Timers } from './timers';
 
 // A local stand-in for WeChat Pay API v3 (Native): the real protocol and real cryptography, on one port.
 // It also stands in for WeChat website login (open.weixin.qq.com/connect/qrconnect and api.weixin.qq.com/sns/…).
@@ -42,8 +47,20 @@ export interface SandboxOptions {
   wechatpayPublicKeyId: string;
   /** 32 bytes; encrypts notification resources. */
   apiV3Key: string;
-  /** Divides WeChat's notification retry delays (and real-time waits). Default 1. */
+  /** Divides WeChat's notification retry delays, and refundDelaySeconds. Default 1. */
   timeScale?: number;
+  /**
+   * How long a refund stays PROCESSING before it succeeds (WeChat: 零钱 refunds within minutes). Divided
+   * by timeScale. Default 10.
+   */
+  refundDelaySeconds?: number;
+  /**
+   * The merchant's refund notify URL as configured in WeChat's merchant portal: used for refunds whose
+   * request has no notify_url, and for portal refunds. Default none (those refunds are not notified).
+   */
+  refundNotifyUrl?: string;
+  /** The merchant's fee rate (手续费费率), shown in the trade bill. Default 0.006 (0.60%). */
+  feeRate?: number;
   /** Shown on the phone page. */
   merchantName?: string;
   /** Website applications for WeChat login (网站应用微信登录). Default none: the login endpoints answer 40013. */
@@ -71,6 +88,8 @@ export interface LoginAppOptions {
 }
 
 const DEFAULT_LOGIN_QR_TTL_MS = 5 * 60 * 1000;
+const DEFAULT_REFUND_DELAY_SECONDS = 10;
+const DEFAULT_FEE_RATE = 0.006;
 const DEFAULT_LOGIN_POLL_HOLD_MS = 25_000;
 
 export interface RunningSandbox {
@@ -84,6 +103,12 @@ function checkOptions(opts: SandboxOptions): void {
     throw new Error('wechatpayPublicKeyId must start with PUB_KEY_ID_');
   }
   if (opts.timeScale !== undefined && !(opts.timeScale > 0)) throw new Error('timeScale must be > 0');
+  if (opts.refundDelaySeconds !== undefined && !(opts.refundDelaySeconds >= 0)) {
+    throw new Error('refundDelaySeconds must be ≥ 0');
+  }
+  if (opts.refundNotifyUrl !== undefined && !isAcceptableNotifyUrl(opts.refundNotifyUrl)) {
+    throw new Error('refundNotifyUrl must be an https URL without a query (http for this machine)');
+  }
   const appids = (opts.loginApps ?? []).map((a) => a.appid);
   if (new Set(appids).size !== appids.length) throw new Error('loginApps: appids must differ');
   for (const app of opts.loginApps ?? []) {
@@ -122,6 +147,13 @@ function createContext(opts: SandboxOptions): SandboxContext {
     apiFaults: new FaultQueue<ApiFault>(),
     calls: new CallCounter(ENDPOINTS),
     payerOpenid: `o${randomAlphanumeric(27)}`,
+    refunds: new RefundStore(),
+    refundFaults: noRefundFaults(),
+    refundTimers: new Timers(),
+    refundDelayMs: ((opts.refundDelaySeconds ?? DEFAULT_REFUND_DELAY_SECONDS) * 1000) / (opts.timeScale ?? 1),
+    refundNotifyUrl: opts.refundNotifyUrl,
+    feeRate: new FeeRate(opts.feeRate ?? DEFAULT_FEE_RATE),
+    bills: new BillFiles(),
     loginApps: loginApps(opts),
     logins: new LoginStore(opts.loginQrTtlMs ?? DEFAULT_LOGIN_QR_TTL_MS),
     oauthFaults: new FaultQueue<OAuthFault>(),
@@ -180,6 +212,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     url: `http://${urlHost}:${port}`,
     close: async () => {
       ctx.notifier.close();
+      ctx.refundTimers.clear();
       ctx.logins.wakeAll();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

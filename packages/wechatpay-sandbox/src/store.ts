@@ -1,3 +1,4 @@
+import { randomAlphanumeric } from './random';
 import type { CreateOrderRequest } from './schemas';
 
 // In-memory orders, one merchant. Expiry is applied lazily on every read, so a past time_expire closes the
@@ -27,6 +28,10 @@ export interface Order {
   transactionId?: string;
   successTime?: string;
   payerOpenid?: string;
+  /** A refund of it has succeeded: the query answers trade_state REFUND (转入退款), as WeChat's does. */
+  refunded?: boolean;
+  /** Bill fault (amount difference): the trade bill shows this amount, in fen, instead of `total`. */
+  billTotal?: number;
 }
 
 export function paramsKeyOf(request: CreateOrderRequest): string {
@@ -60,8 +65,17 @@ export class OrderStore {
     return this.applyExpiry(this.byCodeUrl.get(codeUrl), nowMs);
   }
 
-  hasCodeUrl(codeUrl: string): boolean {
-    return this.byCodeUrl.has(codeUrl);
+  getByTransactionId(transactionId: string, nowMs = Date.now()): Order | undefined {
+    const order = [...this.byOutTradeNo.values()].find((o) => o.transactionId === transactionId);
+    return this.applyExpiry(order, nowMs);
+  }
+
+  /** A code_url no order has: `weixin://wxpay/bizpayurl?pr=` and 11 characters, like WeChat's. */
+  unusedCodeUrl(): string {
+    for (;;) {
+      const codeUrl = `weixin://wxpay/bizpayurl?pr=${randomAlphanumeric(11)}`;
+      if (!this.byCodeUrl.has(codeUrl)) return codeUrl;
+    }
   }
 
   /** Newest first. */

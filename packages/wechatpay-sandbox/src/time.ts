@@ -7,9 +7,19 @@ export function toBeijingRfc3339(epochMs: number): string {
   return `${new Date(epochMs + BEIJING_OFFSET_MS).toISOString().slice(0, 19)}+08:00`;
 }
 
-/** `20261125`, the date part WeChat embeds in transaction ids. */
+/** `20261125`, the date part WeChat embeds in transaction and refund ids. */
 export function toBeijingDateStamp(epochMs: number): string {
-  return new Date(epochMs + BEIJING_OFFSET_MS).toISOString().slice(0, 10).replaceAll('-', '');
+  return toBeijingDate(epochMs).replaceAll('-', '');
+}
+
+/** `2026-11-25`: the Beijing day, which is what a bill_date names. */
+export function toBeijingDate(epochMs: number): string {
+  return new Date(epochMs + BEIJING_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** `2026-11-25 18:30:12`, the trade bill's time format (Beijing time, no offset written). */
+export function toBeijingDateTime(epochMs: number): string {
+  return new Date(epochMs + BEIJING_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
 }
 
 /**

@@ -2,7 +2,8 @@ import type { Order, TradeState } from './store';
 
 // The wire Transaction as WeChat Pay returns it from the query API and inside notifications. Fields
 // the real service leaves out before payment (transaction_id, payer, success_time, payer_total…) are left
-// out here too, so a merchant parser that wrongly requires them fails in development.
+// out here too, so a merchant parser that wrongly requires them fails in development. A paid order with a
+// successful refund reads as REFUND (转入退款), otherwise unchanged.
 
 const TRADE_STATE_DESC: Record<TradeState, string> = {
   SUCCESS: '支付成功',
@@ -10,6 +11,7 @@ const TRADE_STATE_DESC: Record<TradeState, string> = {
   CLOSED: '订单已关闭',
   PAYERROR: '支付失败，请重新下单支付',
 };
+const REFUND_DESC = '转入退款';
 
 export function toTransaction(order: Order): Record<string, unknown> {
   const common = {
@@ -23,8 +25,8 @@ export function toTransaction(order: Order): Record<string, unknown> {
       ...common,
       transaction_id: order.transactionId,
       trade_type: 'NATIVE',
-      trade_state: 'SUCCESS',
-      trade_state_desc: TRADE_STATE_DESC.SUCCESS,
+      trade_state: order.refunded ? 'REFUND' : 'SUCCESS',
+      trade_state_desc: order.refunded ? REFUND_DESC : TRADE_STATE_DESC.SUCCESS,
       bank_type: 'OTHERS',
       success_time: order.successTime,
       payer: { openid: order.payerOpenid },

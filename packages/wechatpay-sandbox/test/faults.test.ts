@@ -111,6 +111,10 @@ describe('control API', () => {
       create: 1,
       query: 2,
       close: 1,
+      refund: 0,
+      'refund-query': 0,
+      tradebill: 0,
+      download: 0,
     });
   });
 

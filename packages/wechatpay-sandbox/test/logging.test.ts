@@ -72,4 +72,19 @@ describe('sandbox logs', () => {
       await receiver.close();
     }
   });
+
+  it('logs a bill download by its path: the token in its query is what opens the bill', async () => {
+    const outTradeNo = newOutTradeNo();
+    await merchant.create(merchant.orderParams(outTradeNo, 'http://127.0.0.1:9/notify'));
+    await merchant.control('POST', '/sandbox/pay', { out_trade_no: outTradeNo, notify: false });
+    const billDate = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    const applied = await merchant.tradeBill({ bill_date: billDate });
+    expect((await merchant.download(applied.json.download_url)).status).toBe(200);
+    expect(lines).toContainEqual({
+      level: 'info',
+      fields: expect.objectContaining({ method: 'GET', target: '/v3/billdownload/file', status: 200 }),
+      message: 'api call',
+    });
+    expect(JSON.stringify(lines)).not.toContain('token=');
+  });
 });

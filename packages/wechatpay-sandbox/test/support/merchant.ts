@@ -122,6 +122,37 @@ export class Merchant {
     );
   }
 
+  refund(params: unknown, options?: RequestOptions) {
+    return this.request('POST', '/v3/refund/domestic/refunds', params, options);
+  }
+
+  queryRefund(outRefundNo: string, options?: RequestOptions) {
+    return this.request('GET', `/v3/refund/domestic/refunds/${outRefundNo}`, undefined, options);
+  }
+
+  tradeBill(query: Record<string, string>, options?: RequestOptions) {
+    const search = new URLSearchParams(query).toString();
+    return this.request('GET', `/v3/bill/tradebill${search ? `?${search}` : ''}`, undefined, options);
+  }
+
+  /** GETs a download_url, signed like any call; the answer is the file's bytes. */
+  async download(downloadUrl: string, options: RequestOptions = {}) {
+    const url = new URL(downloadUrl);
+    const target = `${url.pathname}${url.search}`;
+    const auth =
+      options.authorization === undefined
+        ? authorization(this.keys, 'GET', target, '', options.overrides)
+        : options.authorization;
+    const response = await fetch(`${this.baseUrl}${target}`, {
+      headers: auth === null ? {} : { Authorization: auth },
+    });
+    return {
+      status: response.status,
+      headers: response.headers,
+      bytes: Buffer.from(await response.arrayBuffer()),
+    };
+  }
+
   async control(
     method: 'GET' | 'POST',
     path: string,

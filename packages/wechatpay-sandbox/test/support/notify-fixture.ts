@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { generateDevKeySet } from '../../src/keys';
-import { type RunningSandbox, startSandbox } from '../../src/server';
+import { type RunningSandbox, type SandboxOptions, startSandbox } from '../../src/server';
 import { Merchant, newOutTradeNo, type ReceivedNotification, startReceiver } from './merchant';
 
 export interface LogEntry {
@@ -14,14 +14,14 @@ export interface LogEntry {
 }
 
 /** One sandbox per test file (timeScale 1000), reset and with its notify receivers closed after each test. */
-export function setupNotifySandbox() {
+export function setupNotifySandbox(options: Partial<SandboxOptions> = {}) {
   const keys = generateDevKeySet();
   let sandbox: RunningSandbox | undefined;
   let merchant: Merchant | undefined;
   const receivers: { close: () => Promise<void> }[] = [];
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ ...keys, port: 0, timeScale: 1000 });
+    sandbox = await startSandbox({ ...keys, port: 0, timeScale: 1000, ...options });
     merchant = new Merchant(sandbox.url, keys);
   });
   afterEach(async () => {
