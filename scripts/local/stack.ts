@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createServiceLogger } from '@recharge/log';
+import { findLoginUser, unionidOf } from '@recharge/wechatpay-sandbox/login-users';
 import { type SandboxLogger, startSandbox } from '@recharge/wechatpay-sandbox/server';
 import { LOCAL_DEFAULTS } from '../../lib/local-defaults';
 import { applyMigrations } from '../db/apply-migrations';
@@ -101,6 +102,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         apiV3Key: required(env, 'WECHATPAY_APIV3_KEY'),
         timeScale: options.sandboxTimeScale ?? Number(env.SANDBOX_TIME_SCALE ?? 1),
         loginApps: sandboxLoginApps(env),
+        // Refunds made "in the merchant portal" (the control API) are notified where the app listens.
+        refundNotifyUrl: env.WECHATPAY_REFUND_NOTIFY_URL ?? `${appOrigin}/api/wechat-pay/refund-notify`,
         logger: options.sandboxLogger ?? createServiceLogger('wechatpay-sandbox'),
       });
       closers.push(sandbox.close);
@@ -112,6 +115,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         env.WECHAT_LOGIN_OPEN_BASE_URL = sandbox.url;
         env.WECHAT_LOGIN_API_BASE_URL = sandbox.url;
         log(`wechat login: local sandbox at ${sandbox.url}`);
+        if (!env.ADMIN_WECHAT_IDS) {
+          // The console's operators, locally: the sandbox user 林小满 (lin) and the e2e stories' operator.
+          env.ADMIN_WECHAT_IDS = SANDBOX_OPERATORS.map(sandboxUnionid).join(',');
+          log(`console operators: sandbox users ${SANDBOX_OPERATORS.join(', ')} (/admin)`);
+        }
       }
     } else {
       log(`wechat pay: ${env.WECHATPAY_BASE_URL ?? 'https://api.mch.weixin.qq.com'}`);
@@ -122,6 +130,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await closeAll();
     throw error;
   }
+}
+
+/** Sandbox users who may use the console when ADMIN_WECHAT_IDS isn't set (local stack only). */
+const SANDBOX_OPERATORS = ['lin', 'test-operator'];
+
+function sandboxUnionid(key: string): string {
+  const user = findLoginUser(key);
+  if (!user) throw new Error(`no sandbox login user ${key}`);
+  return unionidOf(user);
 }
 
 /** The sandbox runs when the app is pointed at it (what setup-dev-keys writes) and keys for it exist. */

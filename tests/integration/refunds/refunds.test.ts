@@ -187,9 +187,8 @@ describe('refunds', () => {
   it('credits a transaction WeChat reports as REFUND and opens REFUND_NOT_RECORDED until its refund is learned', async () => {
     const accountId = await newAccount();
     const order = await createOrderFor(accountId, 900);
-    await harness.control('POST', '/sandbox/faults/notifications', { lose: 2 });
-    await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo });
-    // Refunded in the portal before we heard of the payment; its notification is lost too.
+    await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo, notify: false });
+    // Refunded in the portal before we heard of the payment, with no refund notify URL configured there.
     await harness.control('POST', '/sandbox/refunds/portal', { out_trade_no: order.outTradeNo, amount: 300 });
     await waitFor(async () => {
       const refunds = await harness.control<{ status: string }[]>('GET', `/sandbox/refunds?out_trade_no=${order.outTradeNo}`);
