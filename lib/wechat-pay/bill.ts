@@ -81,10 +81,10 @@ export function parseTradeBill(text: string, billDate: string): TradeBill {
 
   const [summaryLine, totalsLine, ...rest] = lines.slice(at);
   if (summaryLine === undefined) throw malformed(`line ${at + 1}: no summary after the detail lines`);
-  if (rest.length > 0) throw malformed(`line ${at + 3}: nothing may follow the line of totals`);
   const summaryHeader = summaryLine.split(',');
   const summaryColumns = locateColumns(summaryHeader, SUMMARY_COLUMNS, at + 1);
   const summary = readSummary(fieldsOf(totalsLine, summaryHeader.length, at + 2, summaryColumns));
+  if (rest.length > 0) throw malformed(`line ${at + 3}: nothing may follow the line of totals`);
   checkTotals(rows, summary);
   return { billDate, rows, summary };
 }
