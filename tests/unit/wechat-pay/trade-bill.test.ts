@@ -34,7 +34,10 @@ const respond = (status: number, body: unknown, signing: Signing = 'valid') =>
   signedResponse(keys, status, body, signing);
 /** A bill file as WeChat serves it: no signature headers. */
 const fileResponse = (bytes: Uint8Array) =>
-  new Response(new Uint8Array(bytes), { status: 200, headers: { 'Content-Type': 'application/octet-stream' } });
+  new Response(new Uint8Array(bytes), {
+    status: 200,
+    headers: { 'Content-Type': 'application/octet-stream' },
+  });
 
 type FakeBillOptions = {
   /** The file served; defaults to the plain bill, gzipped when `gzip`. */
