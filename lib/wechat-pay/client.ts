@@ -1,15 +1,33 @@
 import 'server-only';
+import { parseTradeBill } from './bill';
+import { billDownloadPath, readBillFile } from './bill-download';
 import type { WechatPayConfig } from './config';
 import { WechatPayError } from './errors';
-import { parseResponseBody, sendSignedRequest, type Transport } from './http';
+import { downloadSigned, parseResponseBody, sendSignedRequest, type Transport } from './http';
 import { parseJson } from './json';
-import { assertOutTradeNo, buildNativeOrderRequest } from './requests';
-import { reshapeTransaction } from './reshape';
-import type { NativeOrder, NativeOrderInput, WechatTransaction } from './types';
-import { nativeOrderResponseSchema, transactionSchema } from './wire';
+import {
+  assertOutRefundNo,
+  assertOutTradeNo,
+  buildNativeOrderRequest,
+  buildRefundRequest,
+  buildTradeBillQuery,
+} from './requests';
+import { reshapeRefund, reshapeTradeBillDownload, reshapeTransaction } from './reshape';
+import type {
+  NativeOrder,
+  NativeOrderInput,
+  RefundInput,
+  TradeBill,
+  TradeBillDownload,
+  TradeBillOptions,
+  WechatRefund,
+  WechatTransaction,
+} from './types';
+import { nativeOrderResponseSchema, refundSchema, tradeBillResponseSchema, transactionSchema } from './wire';
 
-// The three Native-payment operations the app uses. Every call is signed, every answer verified;
-// failures surface as WechatPayError with `retryable` telling the caller whether to try again.
+// The operations the app uses: Native payment, refunds and the daily trade bill. Every call is signed,
+// every answer verified; failures surface as WechatPayError with `retryable` telling the caller whether
+// to try again.
 
 export type WechatPayClient = {
   /** Creates (or, with identical parameters, re-fetches) the QR link for one payment attempt. */
@@ -18,6 +36,21 @@ export type WechatPayClient = {
   queryOrder(outTradeNo: string): Promise<WechatTransaction>;
   /** Closes an unpaid order; closing an already closed order succeeds. */
   closeOrder(outTradeNo: string): Promise<void>;
+  /**
+   * Asks WeChat to refund (part of) a paid order. The answer is usually PROCESSING: the outcome comes by
+   * notification or queryRefund. After a retryable error, retry with the same outRefundNo, never a new one.
+   */
+  createRefund(input: RefundInput): Promise<WechatRefund>;
+  /** Throws code RESOURCE_NOT_EXISTS (not retryable) when WeChat has no refund by that number. */
+  queryRefund(outRefundNo: string): Promise<WechatRefund>;
+  /**
+   * The download link for the day's trade bill. Throws NO_STATEMENT_EXIST (not retryable) for a day
+   * without payments or refunds, STATEMENT_CREATING (retryable) before WeChat has made it (about 10:00
+   * the next day, China time).
+   */
+  requestTradeBill(billDate: string, options?: TradeBillOptions): Promise<TradeBillDownload>;
+  /** requestTradeBill, then the download: hash-checked and parsed (throws BILL_HASH_MISMATCH, BILL_MALFORMED). */
+  downloadTradeBill(billDate: string, options?: TradeBillOptions): Promise<TradeBill>;
 };
 
 export type WechatPayClientOptions = {
@@ -34,6 +67,18 @@ export function createWechatPayClient(
     fetch: (input, init) => (options.fetch ?? globalThis.fetch)(input, init),
     now: options.now ?? (() => new Date()),
   };
+
+  // Shared by requestTradeBill and downloadTradeBill.
+  async function requestTradeBill(
+    billDate: string,
+    billOptions?: TradeBillOptions,
+  ): Promise<TradeBillDownload> {
+    const response = await sendSignedRequest(config, transport, {
+      method: 'GET',
+      pathWithQuery: `/v3/bill/tradebill?${buildTradeBillQuery(billDate, billOptions)}`,
+    });
+    return reshapeTradeBillDownload(parseResponseBody(tradeBillResponseSchema, response));
+  }
 
   return {
     async createNativeOrder(input) {
@@ -77,26 +122,70 @@ export function createWechatPayClient(
         });
       }
     },
+
+    async createRefund(input) {
+      const json = buildRefundRequest(input);
+      const response = await sendSignedRequest(config, transport, {
+        method: 'POST',
+        pathWithQuery: '/v3/refund/domestic/refunds',
+        json,
+      });
+      const refund = reshapeRefund(parseResponseBody(refundSchema, response));
+      assertAbout('refund', response.status, [
+        refund.outRefundNo !== input.outRefundNo && 'out_refund_no',
+        refund.outTradeNo !== input.outTradeNo && 'out_trade_no',
+        refund.refundFen !== input.refundFen && 'amount.refund',
+        refund.totalFen !== input.totalFen && 'amount.total',
+      ]);
+      return refund;
+    },
+
+    async queryRefund(outRefundNo) {
+      const segment = encodeURIComponent(assertOutRefundNo(outRefundNo));
+      const response = await sendSignedRequest(config, transport, {
+        method: 'GET',
+        pathWithQuery: `/v3/refund/domestic/refunds/${segment}`,
+      });
+      const refund = reshapeRefund(parseResponseBody(refundSchema, response));
+      assertAbout('refund', response.status, [refund.outRefundNo !== outRefundNo && 'out_refund_no']);
+      return refund;
+    },
+
+    requestTradeBill,
+
+    async downloadTradeBill(billDate, billOptions = {}) {
+      const download = await requestTradeBill(billDate, billOptions);
+      const bytes = await downloadSigned(
+        config,
+        transport,
+        billDownloadPath(download.downloadUrl, config.baseUrl),
+      );
+      return parseTradeBill(readBillFile(bytes, download, billOptions), billDate);
+    },
   };
 }
 
-// A signed answer about a different order or merchant means a bug on one side or the other; settling
-// money on it would be wrong, so it is reported like any other unusable response.
 function assertSameOrder(
   transaction: WechatTransaction,
   config: WechatPayConfig,
   outTradeNo: string,
   httpStatus: number,
 ): void {
-  const mismatched = [
+  assertAbout('order', httpStatus, [
     transaction.outTradeNo !== outTradeNo && 'out_trade_no',
     transaction.mchid !== config.mchid && 'mchid',
     transaction.appid !== config.appid && 'appid',
-  ].filter(Boolean);
+  ]);
+}
+
+// A signed answer about a different order, refund or merchant means a bug on one side or the other; moving
+// money on it would be wrong, so it is reported like any other unusable response.
+function assertAbout(subject: 'order' | 'refund', httpStatus: number, differing: (string | false)[]): void {
+  const mismatched = differing.filter(Boolean);
   if (mismatched.length === 0) return;
   throw new WechatPayError({
     code: 'INVALID_RESPONSE',
-    message: `WeChat Pay answered about another order (${mismatched.join(', ')} differ)`,
+    message: `WeChat Pay answered about another ${subject} (${mismatched.join(', ')} differ)`,
     httpStatus,
     detail: { mismatched },
   });

@@ -30,11 +30,41 @@ export type VerifiedResponse = {
 
 const USER_AGENT = 'wechat-pay-recharge (+lib/wechat-pay; node)';
 
+/** An API call: a 2xx answer must carry WeChat's valid signature. */
 export async function sendSignedRequest(
   config: WechatPayConfig,
   transport: Transport,
   request: SignedRequest,
 ): Promise<VerifiedResponse> {
+  const { status, body } = await exchange(config, transport, request, { successIsSigned: true });
+  return { status, body: new TextDecoder().decode(body) };
+}
+
+/**
+ * A bill file: the request is signed like any call (the signature covers the download URL's path and
+ * query), but WeChat serves the file without signature headers; its integrity is the caller's hash check.
+ * Returns the bytes as received.
+ */
+export async function downloadSigned(
+  config: WechatPayConfig,
+  transport: Transport,
+  pathWithQuery: string,
+): Promise<Uint8Array> {
+  const { body } = await exchange(
+    config,
+    transport,
+    { method: 'GET', pathWithQuery },
+    { successIsSigned: false },
+  );
+  return body;
+}
+
+async function exchange(
+  config: WechatPayConfig,
+  transport: Transport,
+  request: SignedRequest,
+  { successIsSigned }: { successIsSigned: boolean },
+): Promise<{ status: number; body: Uint8Array }> {
   // Serialised once: the signature must cover the very bytes that go on the wire.
   const body = request.json === undefined ? '' : JSON.stringify(request.json);
   const authorization = buildAuthorizationHeader({
@@ -75,9 +105,10 @@ export async function sendSignedRequest(
 
   const signed = { headers: response.headers, body: raw };
   const isSuccess = response.status >= 200 && response.status < 300;
-  // A 2xx must be signed (an unsigned success is forged). Error answers are not always signed; their
-  // signature is checked when present, but its absence must not hide WeChat's error code.
-  if (isSuccess || hasSignatureHeaders(response.headers)) {
+  // An API's 2xx must be signed (an unsigned success is forged). Error answers, and the bill files WeChat
+  // serves, are not always signed; their signature is checked when present, but its absence must not
+  // hide WeChat's error code.
+  if ((isSuccess && successIsSigned) || hasSignatureHeaders(response.headers)) {
     const check = verifyWechatPaySignature(signed, config.verificationKeys, transport.now());
     if (!check.ok) {
       throw new WechatPayError({
@@ -86,15 +117,14 @@ export async function sendSignedRequest(
         httpStatus: response.status,
         detail: { reason: check.reason },
         // WeChat also sends its WECHATPAY/SIGNTEST/ probe on API responses: rejected, but the same
-        // request again is what WeChat expects (create, query and close are all idempotent).
+        // request again is what WeChat expects (every call the adapter makes is idempotent).
         retryable: check.reason === 'PROBE_SIGNATURE' ? true : undefined,
       });
     }
   }
 
-  const text = new TextDecoder().decode(raw);
-  if (!isSuccess) throw toApiError(response.status, text);
-  return { status: response.status, body: text };
+  if (!isSuccess) throw toApiError(response.status, new TextDecoder().decode(raw));
+  return { status: response.status, body: raw };
 }
 
 /** Parses a verified 2xx body; a body that does not match the schema is INVALID_RESPONSE. */

@@ -2,6 +2,7 @@ import 'server-only';
 
 // The public surface of the WeChat Pay adapter. Wire formats (wire.ts) stay private to this folder.
 
+export { parseTradeBill } from './bill';
 export { createWechatPayClient, type WechatPayClient } from './client';
 export { loadWechatPayConfig, type WechatPayConfig } from './config';
 export { isWechatPayError, WechatPayError } from './errors';
@@ -11,5 +12,18 @@ export {
   type NotificationResult,
   parsePaymentNotification,
 } from './notification';
-export type { NativeOrderInput, WechatTransaction } from './types';
+export { parseRefundNotification, type RefundNotificationResult } from './refund-notification';
+export type {
+  NativeOrderInput,
+  RefundInput,
+  RefundNotification,
+  RefundStatus,
+  TradeBill,
+  TradeBillDownload,
+  TradeBillOptions,
+  TradeBillRow,
+  TradeBillSummary,
+  WechatRefund,
+  WechatTransaction,
+} from './types';
 export type { HeaderSource } from './verify';

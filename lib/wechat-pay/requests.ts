@@ -4,8 +4,17 @@ import type { z } from 'zod';
 import { formatChinaTime } from '../china-time';
 import type { WechatPayConfig } from './config';
 import { WechatPayError } from './errors';
-import type { NativeOrderInput } from './types';
-import { nativeOrderRequestSchema, outTradeNoSchema, type WireNativeOrderRequest } from './wire';
+import type { NativeOrderInput, RefundInput, TradeBillOptions } from './types';
+import {
+  billDateSchema,
+  nativeOrderRequestSchema,
+  outRefundNoSchema,
+  outTradeNoSchema,
+  refundRequestSchema,
+  tarTypeSchema,
+  type WireNativeOrderRequest,
+  type WireRefundRequest,
+} from './wire';
 
 export function buildNativeOrderRequest(
   config: Pick<WechatPayConfig, 'appid' | 'mchid'>,
@@ -32,6 +41,33 @@ export function buildNativeOrderRequest(
 
 export function assertOutTradeNo(outTradeNo: string): string {
   return parseOrThrow(outTradeNoSchema, outTradeNo);
+}
+
+export function buildRefundRequest(input: RefundInput): WireRefundRequest {
+  const request = {
+    out_trade_no: input.outTradeNo,
+    out_refund_no: input.outRefundNo,
+    reason: input.reason,
+    notify_url: input.notifyUrl,
+    amount: { refund: input.refundFen, total: input.totalFen, currency: 'CNY' as const },
+  };
+  return parseOrThrow(refundRequestSchema, request);
+}
+
+export function assertOutRefundNo(outRefundNo: string): string {
+  return parseOrThrow(outRefundNoSchema, outRefundNo);
+}
+
+export function assertBillDate(billDate: string): string {
+  return parseOrThrow(billDateSchema, billDate);
+}
+
+/** `bill_date=…&bill_type=ALL[&tar_type=GZIP]`: every payment and refund of the day. */
+export function buildTradeBillQuery(billDate: string, options: TradeBillOptions = {}): string {
+  const query = new URLSearchParams({ bill_date: assertBillDate(billDate), bill_type: 'ALL' });
+  const tarType = parseOrThrow(tarTypeSchema, options.tarType);
+  if (tarType) query.set('tar_type', tarType);
+  return query.toString();
 }
 
 function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {

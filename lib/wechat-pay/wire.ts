@@ -20,6 +20,18 @@ const amountFenSchema = z
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
+// WeChat wants https and no query string; plain http only reaches a loopback host (the local sandbox).
+function notifyUrlSchema(maxLength: number) {
+  return z
+    .url({ protocol: /^https?$/ })
+    .max(maxLength)
+    .refine((value) => !value.includes('?') && !value.includes('#'), 'notify_url must not have a query')
+    .refine(
+      (value) => value.startsWith('https:') || LOOPBACK_HOSTS.has(new URL(value).hostname),
+      'notify_url must be https (http only for a loopback host)',
+    );
+}
+
 export const nativeOrderRequestSchema = z.strictObject({
   appid: z.string().min(1).max(32),
   mchid: z.string().min(1).max(32),
@@ -27,15 +39,7 @@ export const nativeOrderRequestSchema = z.strictObject({
   out_trade_no: outTradeNoSchema,
   time_expire: z.string().optional(),
   attach: z.string().max(128).optional(),
-  // WeChat wants https and no query string; plain http only reaches a loopback host (the local sandbox).
-  notify_url: z
-    .url({ protocol: /^https?$/ })
-    .max(255)
-    .refine((value) => !value.includes('?') && !value.includes('#'), 'notify_url must not have a query')
-    .refine(
-      (value) => value.startsWith('https:') || LOOPBACK_HOSTS.has(new URL(value).hostname),
-      'notify_url must be https (http only for a loopback host)',
-    ),
+  notify_url: notifyUrlSchema(255),
   amount: z.strictObject({ total: amountFenSchema, currency: z.literal('CNY') }),
 });
 export type WireNativeOrderRequest = z.infer<typeof nativeOrderRequestSchema>;
@@ -78,6 +82,88 @@ export const transactionSchema = z.object({
   }),
 });
 export type WireTransaction = z.infer<typeof transactionSchema>;
+
+// ── POST /v3/refund/domestic/refunds, GET /v3/refund/domestic/refunds/{out_refund_no} ──────────
+
+/** 1–64 characters of [0-9A-Za-z_-|*@], unique per merchant; the same one again never refunds twice. */
+const OUT_REFUND_NO_PATTERN = /^[0-9A-Za-z_\-|*@]{1,64}$/;
+
+export const outRefundNoSchema = z
+  .string()
+  .regex(OUT_REFUND_NO_PATTERN, 'out_refund_no must be 1–64 characters of [0-9A-Za-z_-|*@]');
+
+/** WeChat counts the reason in bytes (it reaches the payer's refund message), not in characters. */
+const REFUND_REASON_MAX_BYTES = 80;
+
+export const refundRequestSchema = z.strictObject({
+  out_trade_no: outTradeNoSchema,
+  out_refund_no: outRefundNoSchema,
+  reason: z
+    .string()
+    .min(1, 'reason must not be empty (leave it out instead)')
+    .refine(
+      (value) => Buffer.byteLength(value, 'utf8') <= REFUND_REASON_MAX_BYTES,
+      `reason must be at most ${REFUND_REASON_MAX_BYTES} bytes of UTF-8`,
+    )
+    .optional(),
+  notify_url: notifyUrlSchema(256),
+  amount: z
+    .strictObject({ refund: amountFenSchema, total: amountFenSchema, currency: z.literal('CNY') })
+    .refine(({ refund, total }) => refund <= total, {
+      message: 'refund must not exceed the order total',
+      path: ['refund'],
+    }),
+});
+export type WireRefundRequest = z.infer<typeof refundRequestSchema>;
+
+const refundStatusSchema = z.enum(['PROCESSING', 'SUCCESS', 'CLOSED', 'ABNORMAL']);
+
+// As for transactions: ids, status and amounts are strict, descriptive fields are `nullish`.
+const refundCommonShape = {
+  refund_id: z.string().min(1),
+  out_refund_no: z.string().min(1),
+  transaction_id: z.string().min(1),
+  out_trade_no: z.string().min(1),
+  success_time: z.iso.datetime({ offset: true }).nullish(),
+  user_received_account: z.string().nullish(),
+  amount: z.object({
+    total: z.number().int().nonnegative(),
+    refund: z.number().int().nonnegative(),
+    payer_total: z.number().int().nonnegative().nullish(),
+    payer_refund: z.number().int().nonnegative().nullish(),
+  }),
+};
+
+/** The refund as the create and query APIs answer it. */
+export const refundSchema = z.object({
+  ...refundCommonShape,
+  status: refundStatusSchema,
+  create_time: z.iso.datetime({ offset: true }).nullish(),
+  channel: z.string().nullish(),
+  funds_account: z.string().nullish(),
+});
+export type WireRefund = z.infer<typeof refundSchema>;
+
+/** The decrypted resource of a refund notification: `refund_status` rather than `status`, and the mchid. */
+export const refundNotificationResourceSchema = z.object({
+  ...refundCommonShape,
+  mchid: z.string().min(1),
+  refund_status: refundStatusSchema,
+});
+
+// ── GET /v3/bill/tradebill ───────────────────────────────────────────────────────────────────────
+
+/** `YYYY-MM-DD`, a day that exists (WeChat serves the last three months only, which it checks itself). */
+export const billDateSchema = z.iso.date('bill_date must be a date written YYYY-MM-DD');
+
+export const tarTypeSchema = z.literal('GZIP', 'tar_type must be GZIP or absent').optional();
+
+export const tradeBillResponseSchema = z.object({
+  hash_type: z.literal('SHA1'),
+  hash_value: z.string().regex(/^[0-9A-Fa-f]{40}$/, 'hash_value must be 40 hexadecimal digits'),
+  download_url: z.url({ protocol: /^https?$/ }),
+});
+export type WireTradeBillResponse = z.infer<typeof tradeBillResponseSchema>;
 
 // ── Errors: every non-2xx answer ────────────────────────────────────────────────────────────────
 

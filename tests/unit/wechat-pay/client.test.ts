@@ -1,11 +1,17 @@
-import { verify } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createWechatPayClient } from '@/lib/wechat-pay/client';
 import type { WechatPayConfig } from '@/lib/wechat-pay/config';
 import type { NativeOrderInput } from '@/lib/wechat-pay/types';
 import { createWechatPayTestKeys, type WechatPayTestKeys } from '../../support/wechat-pay-keys';
-import { caught, fakeWechatPayFor, type SentRequest, type Signing, signedResponse } from './fake-wechat-pay';
-import { buildWireTransaction, loadTestConfig, NOW, NOW_SECONDS } from './fixtures';
+import {
+  caught,
+  expectValidMerchantSignature as expectSignedByMerchant,
+  fakeWechatPayFor,
+  type SentRequest,
+  type Signing,
+  signedResponse,
+} from './fake-wechat-pay';
+import { buildWireTransaction, loadTestConfig, NOW } from './fixtures';
 
 let keys: WechatPayTestKeys;
 let config: WechatPayConfig;
@@ -19,22 +25,7 @@ const fakeWechatPay = (answer: (request: SentRequest) => Response | Promise<Resp
 const respond = (status: number, body: unknown, signing: Signing = 'valid') =>
   signedResponse(keys, status, body, signing);
 
-/** Checks the Authorization header against the exact method, path, query and body bytes that were sent. */
-function expectValidMerchantSignature(request: SentRequest) {
-  const authorization = request.headers.get('Authorization') ?? '';
-  const params = Object.fromEntries(
-    [...authorization.matchAll(/(\w+)="([^"]*)"/g)].map(([, name, value]) => [name, value]),
-  );
-  expect(authorization.startsWith('WECHATPAY2-SHA256-RSA2048 ')).toBe(true);
-  expect(params).toMatchObject({
-    mchid: keys.mchid,
-    serial_no: keys.merchant.serialNo,
-    timestamp: String(NOW_SECONDS),
-  });
-  const message = `${request.method}\n${request.url.pathname}${request.url.search}\n${params.timestamp}\n${params.nonce_str}\n${request.body}\n`;
-  const signature = Buffer.from(params.signature ?? '', 'base64');
-  expect(verify('sha256', Buffer.from(message), keys.merchant.publicKey, signature)).toBe(true);
-}
+const expectValidMerchantSignature = (request: SentRequest) => expectSignedByMerchant(keys, request);
 
 const ORDER: NativeOrderInput = {
   outTradeNo: 'R20261125ABC123',

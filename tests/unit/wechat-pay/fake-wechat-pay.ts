@@ -1,5 +1,6 @@
 // A fake WeChat Pay for the client's unit tests: records what the client sent and answers with
 // signed (or deliberately badly signed) responses.
+import { verify } from 'node:crypto';
 import { expect } from 'vitest';
 import { createWechatPayClient } from '@/lib/wechat-pay/client';
 import type { WechatPayConfig } from '@/lib/wechat-pay/config';
@@ -59,6 +60,23 @@ export function signedResponse(
     status,
     headers: { ...signatureHeaders, ...(text ? { 'Content-Type': 'application/json' } : {}) },
   });
+}
+
+/** Checks the Authorization header against the exact method, path, query and body bytes that were sent. */
+export function expectValidMerchantSignature(keys: WechatPayTestKeys, request: SentRequest) {
+  const authorization = request.headers.get('Authorization') ?? '';
+  const params = Object.fromEntries(
+    [...authorization.matchAll(/(\w+)="([^"]*)"/g)].map(([, name, value]) => [name, value]),
+  );
+  expect(authorization.startsWith('WECHATPAY2-SHA256-RSA2048 ')).toBe(true);
+  expect(params).toMatchObject({
+    mchid: keys.mchid,
+    serial_no: keys.merchant.serialNo,
+    timestamp: String(NOW_SECONDS),
+  });
+  const message = `${request.method}\n${request.url.pathname}${request.url.search}\n${params.timestamp}\n${params.nonce_str}\n${request.body}\n`;
+  const signature = Buffer.from(params.signature ?? '', 'base64');
+  expect(verify('sha256', Buffer.from(message), keys.merchant.publicKey, signature)).toBe(true);
 }
 
 export async function caught(promise: Promise<unknown>): Promise<WechatPayError> {

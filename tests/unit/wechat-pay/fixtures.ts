@@ -28,3 +28,31 @@ export function buildWireTransaction(keys: WechatPayTestKeys, overrides: Record<
     ...overrides,
   };
 }
+
+/** A refund as WeChat's create and query APIs answer it: accepted, not yet through. */
+export function buildWireRefund(overrides: Record<string, unknown> = {}) {
+  return {
+    refund_id: '50300908092026112500012345678',
+    out_refund_no: 'RF20261125ABC123',
+    transaction_id: '4200001234202611251234567890',
+    out_trade_no: 'R20261125ABC123',
+    channel: 'ORIGINAL',
+    user_received_account: '支付用户零钱',
+    create_time: '2026-11-25T18:05:00+08:00',
+    status: 'PROCESSING',
+    funds_account: 'UNSETTLED',
+    amount: {
+      total: 5000,
+      refund: 2000,
+      from: [],
+      payer_total: 4900,
+      payer_refund: 1960,
+      settlement_refund: 2000,
+      settlement_total: 5000,
+      discount_refund: 40,
+      currency: 'CNY',
+    },
+    promotion_detail: [],
+    ...overrides,
+  };
+}
