@@ -1,6 +1,12 @@
 import { expectAccessible } from './fixtures/axe';
 import { payLikeAPerson } from './fixtures/phone';
-import { expectSuccessPage, openRechargePage, readBalanceFen, startRecharge, yuan } from './fixtures/recharge';
+import {
+  expectSuccessPage,
+  openRechargePage,
+  readBalanceFen,
+  startRecharge,
+  yuan,
+} from './fixtures/recharge';
 import { expect, test } from './fixtures/test';
 
 test('an operator refunds part of a recharge; the payer sees it; a second refund over the rest is refused', async ({
@@ -53,7 +59,9 @@ test('an operator refunds part of a recharge; the payer sees it; a second refund
   await test.step('a second refund over what is left (¥7.00) is refused, with the reason', async () => {
     await admin.getByLabel('退款金额（元）').fill('8.00');
     await admin.getByRole('button', { name: '确认退款' }).click();
-    await expect(admin.getByRole('status').filter({ hasText: '退款金额超过可退金额：最多可退 ¥7.00' })).toBeVisible();
+    await expect(
+      admin.getByRole('status').filter({ hasText: '退款金额超过可退金额：最多可退 ¥7.00' }),
+    ).toBeVisible();
     await admin.reload();
     await expect(admin.getByTestId('admin-refund-row')).toHaveCount(1);
     await openRechargePage(page);

@@ -123,7 +123,12 @@ const envSchema = z.object({
    */
   ADMIN_WECHAT_IDS: z
     .string()
-    .transform((value) => value.split(',').map((id) => id.trim()).filter((id) => id !== ''))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((id) => id.trim())
+        .filter((id) => id !== ''),
+    )
     .default([]),
 });
 

@@ -35,7 +35,10 @@ export async function refundAction(_previous: FormState, formData: FormData): Pr
     const status = REFUND_STATUS_LABELS[refund.status];
     return refund.status === 'REJECTED'
       ? { ok: false, message: `微信支付拒绝了退款（${refund.failureReason ?? ''}），已退回余额` }
-      : { ok: true, message: `退款 ${formatYuan(refund.amountFen)} 已提交：${status}（${refund.outRefundNo}）` };
+      : {
+          ok: true,
+          message: `退款 ${formatYuan(refund.amountFen)} 已提交：${status}（${refund.outRefundNo}）`,
+        };
   } catch (error) {
     if (error instanceof AppError && error.status < 500) return { ok: false, message: error.message };
     log.error({ err: error, outTradeNo }, 'refund request failed');

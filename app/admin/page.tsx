@@ -20,7 +20,7 @@ export default async function AdminOrdersPage({ searchParams }: PageProps<'/admi
     <div className={styles.shell}>
       <AdminNav current="/admin" operator={operator.name} />
       <h1>订单</h1>
-      <form className={styles.search} role="search" action="/admin">
+      <form className={styles.search} action="/admin">
         <label className="sr-only" htmlFor="q">
           商户订单号、微信支付订单号或用户
         </label>
@@ -59,11 +59,15 @@ export default async function AdminOrdersPage({ searchParams }: PageProps<'/admi
               {orders.map((order) => (
                 <tr key={order.id} data-testid="admin-order-row">
                   <td className="mono">
-                    <Link href={`/admin/orders/${encodeURIComponent(order.outTradeNo)}`}>{order.outTradeNo}</Link>
+                    <Link href={`/admin/orders/${encodeURIComponent(order.outTradeNo)}`}>
+                      {order.outTradeNo}
+                    </Link>
                   </td>
                   <td>{order.account.user?.name ?? '访客账户'}</td>
                   <td className={styles.num}>{formatYuan(order.amountFen)}</td>
-                  <td className={styles.num}>{order.refundedFen > 0 ? formatYuan(order.refundedFen) : '—'}</td>
+                  <td className={styles.num}>
+                    {order.refundedFen > 0 ? formatYuan(order.refundedFen) : '—'}
+                  </td>
                   <td>{STATUS_TEXT[order.status]}</td>
                   <td>{formatChinaDateTime(order.createdAt)}</td>
                 </tr>

@@ -8,12 +8,22 @@ const SECTIONS = [
 ] as const;
 
 /** The console's header: where one is, and who is signed in. */
-export function AdminNav({ current, operator }: { current: (typeof SECTIONS)[number]['href']; operator: string }) {
+export function AdminNav({
+  current,
+  operator,
+}: {
+  current: (typeof SECTIONS)[number]['href'];
+  operator: string;
+}) {
   return (
     <nav className={styles.nav} aria-label="运营后台">
       <span className={styles.brand}>运营后台</span>
       {SECTIONS.map((section) => (
-        <Link key={section.href} href={section.href} aria-current={section.href === current ? 'page' : undefined}>
+        <Link
+          key={section.href}
+          href={section.href}
+          aria-current={section.href === current ? 'page' : undefined}
+        >
           {section.label}
         </Link>
       ))}

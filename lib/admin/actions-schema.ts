@@ -5,16 +5,14 @@ import { parseYuanToFen } from '../money';
 
 export const refundForm = z.object({
   outTradeNo: z.string().min(6).max(32),
-  amountYuan: z
-    .string()
-    .transform((value, ctx) => {
-      const fen = parseYuanToFen(value);
-      if (fen === null || fen <= 0) {
-        ctx.addIssue({ code: 'custom', message: '请输入大于 0 的金额，最多两位小数' });
-        return z.NEVER;
-      }
-      return fen;
-    }),
+  amountYuan: z.string().transform((value, ctx) => {
+    const fen = parseYuanToFen(value);
+    if (fen === null || fen <= 0) {
+      ctx.addIssue({ code: 'custom', message: '请输入大于 0 的金额，最多两位小数' });
+      return z.NEVER;
+    }
+    return fen;
+  }),
   reason: z
     .string()
     .trim()

@@ -5,7 +5,10 @@ import { getDb } from '../db';
 // differences each day has.
 
 export async function listBillDays(days = 14) {
-  const runs = await getDb().billRun.findMany({ orderBy: [{ billDate: 'desc' }, { startedAt: 'desc' }], take: 200 });
+  const runs = await getDb().billRun.findMany({
+    orderBy: [{ billDate: 'desc' }, { startedAt: 'desc' }],
+    take: 200,
+  });
   const latest = new Map<string, (typeof runs)[number]>();
   for (const run of runs) {
     const key = run.billDate.toISOString().slice(0, 10);

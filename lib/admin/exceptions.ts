@@ -59,7 +59,7 @@ export async function creditAfterCheck(
     where: { id: exceptionId },
     include: { order: { select: { status: true } } },
   });
-  if (!exception || exception.status !== 'OPEN') throw new AppError('conflict', '该异常不存在或已处理');
+  if (exception?.status !== 'OPEN') throw new AppError('conflict', '该异常不存在或已处理');
   if (!isCreditable(exception) || !exception.orderId) {
     throw new AppError('unprocessable_entity', '这类异常不能直接入账，请核实后标记为已处理');
   }

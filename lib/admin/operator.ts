@@ -1,7 +1,7 @@
 import 'server-only';
 import { notFound } from 'next/navigation';
-import { WECHAT_PROVIDER_ID } from '../auth/wechat-login';
 import { readSignedInUser, type SignedInUser } from '../auth/session';
+import { WECHAT_PROVIDER_ID } from '../auth/wechat-login';
 import { getDb } from '../db';
 import { getEnv } from '../env';
 

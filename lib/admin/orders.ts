@@ -60,7 +60,11 @@ export async function getOrderDetail(outTradeNo: string) {
   });
   if (!order) return null;
   const [notifications, refundEntries, actions] = await Promise.all([
-    getDb().paymentNotification.findMany({ where: { outTradeNo }, orderBy: { receivedAt: 'asc' }, take: 100 }),
+    getDb().paymentNotification.findMany({
+      where: { outTradeNo },
+      orderBy: { receivedAt: 'asc' },
+      take: 100,
+    }),
     getDb().ledgerEntry.findMany({
       where: { refund: { orderId: order.id } },
       orderBy: { createdAt: 'asc' },

@@ -65,7 +65,13 @@ export function compareDay(
     const order = orders.get(row.outTradeNo);
     const wechat = { wechatAmountFen: row.orderAmountFen, transactionId: row.transactionId };
     if (!order) {
-      differences.push({ kind: 'UNKNOWN_ORDER', reference: row.outTradeNo, outTradeNo: row.outTradeNo, details: wechat, row });
+      differences.push({
+        kind: 'UNKNOWN_ORDER',
+        reference: row.outTradeNo,
+        outTradeNo: row.outTradeNo,
+        details: wechat,
+        row,
+      });
     } else if (order.amountFen !== row.orderAmountFen) {
       differences.push({
         kind: 'AMOUNT_MISMATCH',
@@ -105,9 +111,19 @@ export function compareDay(
 
   for (const row of refundRows) {
     const refund = refunds.get(row.outRefundNo);
-    const wechat = { wechatRefundFen: row.requestedRefundFen, refundId: row.refundId, wechatStatus: row.refundStatus };
+    const wechat = {
+      wechatRefundFen: row.requestedRefundFen,
+      refundId: row.refundId,
+      wechatStatus: row.refundStatus,
+    };
     if (!refund) {
-      differences.push({ kind: 'REFUND_NOT_RECORDED', reference: row.outRefundNo, outTradeNo: row.outTradeNo, details: wechat, row });
+      differences.push({
+        kind: 'REFUND_NOT_RECORDED',
+        reference: row.outRefundNo,
+        outTradeNo: row.outTradeNo,
+        details: wechat,
+        row,
+      });
     } else if (refund.amountFen !== row.requestedRefundFen) {
       differences.push({
         kind: 'REFUND_AMOUNT_MISMATCH',

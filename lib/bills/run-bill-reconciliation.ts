@@ -61,7 +61,10 @@ export async function reconcileBillDay(billDate: string, trigger: BillTrigger): 
         ledgerRefundFen: BigInt(totals.ledgerRefundFen),
       },
     });
-    log.info({ billDate, trigger, differences: differences.length, new: fresh, ...totals }, 'bill reconciled');
+    log.info(
+      { billDate, trigger, differences: differences.length, new: fresh, ...totals },
+      'bill reconciled',
+    );
     return done;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -78,7 +81,11 @@ async function startRun(billDate: string, trigger: BillTrigger): Promise<BillRun
   const day = new Date(`${billDate}T00:00:00Z`);
   await getDb().billRun.updateMany({
     where: { billDate: day, status: 'RUNNING', startedAt: { lt: new Date(Date.now() - STALE_RUN_MS) } },
-    data: { status: 'FAILED', finishedAt: new Date(), error: 'abandoned: its process ended before it finished' },
+    data: {
+      status: 'FAILED',
+      finishedAt: new Date(),
+      error: 'abandoned: its process ended before it finished',
+    },
   });
   try {
     return await getDb().billRun.create({ data: { billDate: day, trigger } });
@@ -116,7 +123,14 @@ async function loadOurSide(
   const refundNos = bill.rows.filter((r) => r.tradeState === 'REFUND').map((r) => r.outRefundNo);
   const orderRows = await getDb().paymentOrder.findMany({
     where: { OR: [{ outTradeNo: { in: tradeNos } }, { status: 'PAID', paidAt: { gte: start, lt: end } }] },
-    select: { outTradeNo: true, status: true, amountFen: true, transactionId: true, paidAt: true, ledgerEntry: true },
+    select: {
+      outTradeNo: true,
+      status: true,
+      amountFen: true,
+      transactionId: true,
+      paidAt: true,
+      ledgerEntry: true,
+    },
   });
   const orders = new Map<string, OurOrder>();
   for (const o of orderRows) {
@@ -130,7 +144,9 @@ async function loadOurSide(
     });
   }
   const refundRows = await getDb().refund.findMany({
-    where: { OR: [{ outRefundNo: { in: refundNos } }, { status: 'SUCCESS', createdAt: { gte: start, lt: end } }] },
+    where: {
+      OR: [{ outRefundNo: { in: refundNos } }, { status: 'SUCCESS', createdAt: { gte: start, lt: end } }],
+    },
     include: { order: { select: { outTradeNo: true } }, ledgerEntries: { where: { kind: 'REFUND' } } },
   });
   const refunds = new Map<string, OurRefund>();
@@ -156,11 +172,21 @@ async function recordDifference(run: BillRun, billDate: string, difference: Diff
   if (await getDb().billDifference.findUnique({ where: { billDate_kind_reference: key } })) return false;
   const action = await act(difference);
   const exceptionKind = EXCEPTION_KIND[difference.kind];
-  const details: Prisma.InputJsonObject = { via: 'bill', billDate, ...difference.details, ...(action ? { action } : {}) };
+  const details: Prisma.InputJsonObject = {
+    via: 'bill',
+    billDate,
+    ...difference.details,
+    ...(action ? { action } : {}),
+  };
   try {
     await getDb().$transaction(async (tx) => {
       await recordPaymentException(
-        { kind: exceptionKind, outTradeNo: difference.outTradeNo, details, transactionId: difference.row?.transactionId },
+        {
+          kind: exceptionKind,
+          outTradeNo: difference.outTradeNo,
+          details,
+          transactionId: difference.row?.transactionId,
+        },
         tx,
       );
       const exception = await tx.paymentException.findUniqueOrThrow({
@@ -170,11 +196,23 @@ async function recordDifference(run: BillRun, billDate: string, difference: Diff
         // The run did what the difference called for: the exception records it, resolved.
         await tx.paymentException.update({
           where: { id: exception.id },
-          data: { status: 'RESOLVED', resolvedAt: new Date(), resolvedBy: 'bill-run', resolution: `bill ${billDate}: ${action}` },
+          data: {
+            status: 'RESOLVED',
+            resolvedAt: new Date(),
+            resolvedBy: 'bill-run',
+            resolution: `bill ${billDate}: ${action}`,
+          },
         });
       }
       await tx.billDifference.create({
-        data: { ...key, outTradeNo: difference.outTradeNo, details, action, exceptionId: exception.id, foundByRunId: run.id },
+        data: {
+          ...key,
+          outTradeNo: difference.outTradeNo,
+          details,
+          action,
+          exceptionId: exception.id,
+          foundByRunId: run.id,
+        },
       });
     });
   } catch (error) {
@@ -192,7 +230,12 @@ async function act(difference: Difference): Promise<string | null> {
   if (!row) return null;
   if (difference.kind === 'PAID_NOT_CREDITED') {
     const result = await settlePaidOrder(
-      { outTradeNo: row.outTradeNo, transactionId: row.transactionId, amountFen: row.orderAmountFen, paidAt: row.tradeTime },
+      {
+        outTradeNo: row.outTradeNo,
+        transactionId: row.transactionId,
+        amountFen: row.orderAmountFen,
+        paidAt: row.tradeTime,
+      },
       { via: 'bill' },
     );
     return result.outcome === 'credited' || result.outcome === 'already_paid' ? 'credited' : null;

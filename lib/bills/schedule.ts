@@ -15,7 +15,10 @@ export async function reconcileBillIfDue(now: Date = new Date()): Promise<BillRu
   if (beijingHour(now) < PUBLISHED_AT_HOUR) return null;
   const billDate = previousBeijingDay(now);
   const day = new Date(`${billDate}T00:00:00Z`);
-  const latest = await getDb().billRun.findFirst({ where: { billDate: day }, orderBy: { startedAt: 'desc' } });
+  const latest = await getDb().billRun.findFirst({
+    where: { billDate: day },
+    orderBy: { startedAt: 'desc' },
+  });
   const succeeded = await getDb().billRun.count({ where: { billDate: day, status: 'DONE' } });
   if (succeeded > 0) return null;
   if (latest && now.getTime() - latest.startedAt.getTime() < RETRY_MS) return null;

@@ -1,6 +1,6 @@
 import 'server-only';
 import { reconcileBillIfDue } from '../bills/schedule';
-import { reconcileDueRefunds, type RefundSweepResult } from '../refunds/reconcile-refunds';
+import { type RefundSweepResult, reconcileDueRefunds } from '../refunds/reconcile-refunds';
 import { reconcileDueOrders, type SweepOptions, type SweepResult } from './reconcile-stale-orders';
 
 // Everything the background does, in one call for the in-process timer and the cron route: the

@@ -4,8 +4,8 @@ import type { Prisma, Refund, RefundStatus } from '../generated/prisma/client';
 import { createLogger } from '../log';
 import { recordPaymentException } from '../orders/payment-exceptions';
 import type { WechatRefund } from '../wechat-pay';
-import { lockRefundable } from './refundable';
 import { isFinalRefundStatus, returnsHold } from './refund-status';
+import { lockRefundable } from './refundable';
 
 const log = createLogger('refunds');
 
@@ -47,7 +47,12 @@ export async function applyRefundState(refund: WechatRefund, source: RefundSourc
   });
 }
 
-async function moveOn(tx: Tx, ours: Refund, refund: WechatRefund, source: RefundSource): Promise<RefundOutcome> {
+async function moveOn(
+  tx: Tx,
+  ours: Refund,
+  refund: WechatRefund,
+  source: RefundSource,
+): Promise<RefundOutcome> {
   const order = await tx.paymentOrder.findUniqueOrThrow({
     where: { id: ours.orderId },
     select: { outTradeNo: true, amountFen: true },
@@ -80,7 +85,12 @@ async function moveOn(tx: Tx, ours: Refund, refund: WechatRefund, source: Refund
           outTradeNo: order.outTradeNo,
           orderId: ours.orderId,
           transactionId: refund.transactionId,
-          details: { via: source.via, outRefundNo: ours.outRefundNo, ours: ours.status, wechat: refund.status },
+          details: {
+            via: source.via,
+            outRefundNo: ours.outRefundNo,
+            ours: ours.status,
+            wechat: refund.status,
+          },
         },
         tx,
       );
@@ -102,7 +112,10 @@ async function moveOn(tx: Tx, ours: Refund, refund: WechatRefund, source: Refund
     },
   });
   if (returnsHold(status) && ours.held) await giveHoldBack(tx, ours);
-  log.info({ outRefundNo: ours.outRefundNo, from: ours.status, to: status, via: source.via }, 'refund moved on');
+  log.info(
+    { outRefundNo: ours.outRefundNo, from: ours.status, to: status, via: source.via },
+    'refund moved on',
+  );
   return 'applied';
 }
 
@@ -113,7 +126,7 @@ export async function rejectRefund(refundId: string, reason: string): Promise<vo
       SELECT id, out_refund_no AS "outRefundNo", account_id AS "accountId", amount_fen AS "amountFen",
              status::text AS status, held
       FROM refunds WHERE id = ${refundId}::uuid FOR UPDATE`;
-    if (!ours || ours.status !== 'REQUESTED') return;
+    if (ours?.status !== 'REQUESTED') return;
     await tx.refund.update({
       where: { id: ours.id },
       data: { status: 'REJECTED', failureReason: reason, nextCheckAt: null },
@@ -126,7 +139,12 @@ export async function rejectRefund(refundId: string, reason: string): Promise<vo
 async function giveHoldBack(tx: Tx, refund: Pick<Refund, 'id' | 'accountId' | 'amountFen'>): Promise<void> {
   // The entry credits the account itself (a trigger), and is unique per refund.
   await tx.ledgerEntry.create({
-    data: { accountId: refund.accountId, refundId: refund.id, kind: 'REFUND_RETURN', amountFen: refund.amountFen },
+    data: {
+      accountId: refund.accountId,
+      refundId: refund.id,
+      kind: 'REFUND_RETURN',
+      amountFen: refund.amountFen,
+    },
   });
 }
 
@@ -135,7 +153,11 @@ async function giveHoldBack(tx: Tx, refund: Pick<Refund, 'id' | 'accountId' | 'a
  * the balance covers it; otherwise recorded unheld with a REFUND_NOT_COVERED exception. A failed one is
  * recorded for the order's history; nothing moved.
  */
-async function recordWechatRefund(tx: Tx, refund: WechatRefund, source: RefundSource): Promise<RefundOutcome> {
+async function recordWechatRefund(
+  tx: Tx,
+  refund: WechatRefund,
+  source: RefundSource,
+): Promise<RefundOutcome> {
   const refundable = await lockRefundable(tx, { outTradeNo: refund.outTradeNo });
   if (!refundable) {
     await recordPaymentException(
@@ -143,7 +165,11 @@ async function recordWechatRefund(tx: Tx, refund: WechatRefund, source: RefundSo
         kind: 'REFUND_MISMATCH',
         outTradeNo: refund.outTradeNo,
         transactionId: refund.transactionId,
-        details: { via: source.via, reason: 'refund of an order we have no record of', ...describe(refund) },
+        details: {
+          via: source.via,
+          reason: 'refund of an order we have no record of',
+          ...refundDetails(refund),
+        },
       },
       tx,
     );
@@ -159,7 +185,12 @@ async function recordWechatRefund(tx: Tx, refund: WechatRefund, source: RefundSo
         outTradeNo: refund.outTradeNo,
         orderId: refundable.orderId,
         transactionId: refund.transactionId,
-        details: { via: source.via, reason: 'exceeds what the order has left', remainingFen: refundable.remainingFen, ...describe(refund) },
+        details: {
+          via: source.via,
+          reason: 'exceeds what the order has left',
+          remainingFen: refundable.remainingFen,
+          ...refundDetails(refund),
+        },
       },
       tx,
     );
@@ -183,15 +214,28 @@ async function recordWechatRefund(tx: Tx, refund: WechatRefund, source: RefundSo
   });
   if (held) {
     await tx.ledgerEntry.create({
-      data: { accountId: refundable.accountId, refundId: created.id, kind: 'REFUND', amountFen: -refund.refundFen },
+      data: {
+        accountId: refundable.accountId,
+        refundId: created.id,
+        kind: 'REFUND',
+        amountFen: -refund.refundFen,
+      },
     });
   }
   // A transaction seen in state REFUND had no refund recorded: now it has.
   await tx.paymentException.updateMany({
     where: { kind: 'REFUND_NOT_RECORDED', outTradeNo: refund.outTradeNo, status: 'OPEN' },
-    data: { status: 'RESOLVED', resolvedAt: new Date(), resolvedBy: 'system', resolution: `refund ${refund.outRefundNo} recorded` },
+    data: {
+      status: 'RESOLVED',
+      resolvedAt: new Date(),
+      resolvedBy: 'system',
+      resolution: `refund ${refund.outRefundNo} recorded`,
+    },
   });
-  log.warn({ outRefundNo: refund.outRefundNo, outTradeNo: refund.outTradeNo, held, via: source.via }, 'refund made at WeChat recorded');
+  log.warn(
+    { outRefundNo: refund.outRefundNo, outTradeNo: refund.outTradeNo, held, via: source.via },
+    'refund made at WeChat recorded',
+  );
   if (counts && !held) {
     await recordPaymentException(
       {
@@ -199,7 +243,7 @@ async function recordWechatRefund(tx: Tx, refund: WechatRefund, source: RefundSo
         outTradeNo: refund.outTradeNo,
         orderId: refundable.orderId,
         transactionId: refund.transactionId,
-        details: { via: source.via, balanceFen: refundable.balanceFen.toString(), ...describe(refund) },
+        details: { via: source.via, balanceFen: refundable.balanceFen.toString(), ...refundDetails(refund) },
       },
       tx,
     );
@@ -208,7 +252,7 @@ async function recordWechatRefund(tx: Tx, refund: WechatRefund, source: RefundSo
   return 'recorded';
 }
 
-function describe(refund: WechatRefund): Prisma.InputJsonObject {
+function refundDetails(refund: WechatRefund): Prisma.InputJsonObject {
   return {
     outRefundNo: refund.outRefundNo,
     refundId: refund.refundId,
@@ -218,7 +262,12 @@ function describe(refund: WechatRefund): Prisma.InputJsonObject {
   };
 }
 
-async function recordNotification(tx: Tx, source: RefundSource, refund: WechatRefund, outcome: RefundOutcome): Promise<void> {
+async function recordNotification(
+  tx: Tx,
+  source: RefundSource,
+  refund: WechatRefund,
+  outcome: RefundOutcome,
+): Promise<void> {
   if (source.via !== 'notification' || !source.notificationId) return;
   await tx.paymentNotification.createMany({
     data: {

@@ -34,10 +34,16 @@ export async function handleRefundNotification(
     if (outcome === 'order_not_paid') {
       return { status: 500, body: { code: 'FAIL', message: 'order not settled yet' } };
     }
-    log.info({ notificationId, eventType, outRefundNo: refund.outRefundNo, outcome }, 'refund notification handled');
+    log.info(
+      { notificationId, eventType, outRefundNo: refund.outRefundNo, outcome },
+      'refund notification handled',
+    );
     return { status: 204 };
   } catch (error) {
-    log.error({ notificationId, outRefundNo: refund.outRefundNo, err: error }, 'refund notification failed; WeChat will retry');
+    log.error(
+      { notificationId, outRefundNo: refund.outRefundNo, err: error },
+      'refund notification failed; WeChat will retry',
+    );
     return { status: 500, body: { code: 'FAIL', message: 'temporarily unable to process' } };
   }
 }

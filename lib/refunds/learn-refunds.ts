@@ -36,6 +36,9 @@ export async function learnRefundsOf(order: { id: string; outTradeNo: string }):
     kind: 'REFUND_NOT_RECORDED',
     outTradeNo: order.outTradeNo,
     orderId: order.id,
-    details: { via: 'query', reason: 'WeChat reports the transaction refunded; no refund is recorded here yet' },
+    details: {
+      via: 'query',
+      reason: 'WeChat reports the transaction refunded; no refund is recorded here yet',
+    },
   });
 }

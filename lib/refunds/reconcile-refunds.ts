@@ -67,7 +67,9 @@ async function claimDueRefunds(now: Date, limit: number): Promise<Refund[]> {
 
 async function checkRefund(refund: Refund, now: Date): Promise<'done' | 'failed' | 'throttled'> {
   try {
-    const answer = await callWechatPay('background', () => getWechatPayClient().queryRefund(refund.outRefundNo));
+    const answer = await callWechatPay('background', () =>
+      getWechatPayClient().queryRefund(refund.outRefundNo),
+    );
     await applyRefundState(answer, { via: 'query' });
   } catch (error) {
     if (error instanceof WechatPayBusyError) {
@@ -89,22 +91,36 @@ async function checkRefund(refund: Refund, now: Date): Promise<'done' | 'failed'
 
 /** Backoff while it isn't final: 30 s doubling to an hour; after a day of attempts, a person looks. */
 async function rescheduleOrGiveUp(refund: Refund, now: Date): Promise<void> {
-  const current = await getDb().refund.findUnique({ where: { id: refund.id }, select: { status: true, checkAttempts: true } });
+  const current = await getDb().refund.findUnique({
+    where: { id: refund.id },
+    select: { status: true, checkAttempts: true },
+  });
   if (!current || (current.status !== 'REQUESTED' && current.status !== 'PROCESSING')) return;
   const attempts = current.checkAttempts;
   if (attempts >= GIVE_UP_AFTER_ATTEMPTS) {
-    const order = await getDb().paymentOrder.findUniqueOrThrow({ where: { id: refund.orderId }, select: { outTradeNo: true } });
+    const order = await getDb().paymentOrder.findUniqueOrThrow({
+      where: { id: refund.orderId },
+      select: { outTradeNo: true },
+    });
     await getDb().$transaction(async (tx) => {
       await recordPaymentException(
         {
           kind: 'UNEXPECTED_ANSWER',
           outTradeNo: order.outTradeNo,
           orderId: refund.orderId,
-          details: { via: 'refund-sweep', outRefundNo: refund.outRefundNo, status: current.status, checks: attempts },
+          details: {
+            via: 'refund-sweep',
+            outRefundNo: refund.outRefundNo,
+            status: current.status,
+            checks: attempts,
+          },
         },
         tx,
       );
-      await tx.refund.updateMany({ where: { id: refund.id, status: current.status }, data: { nextCheckAt: null } });
+      await tx.refund.updateMany({
+        where: { id: refund.id, status: current.status },
+        data: { nextCheckAt: null },
+      });
     });
     return;
   }

@@ -59,7 +59,9 @@ async function holdRefund(request: RefundRequest): Promise<Refund> {
       const refundable = await lockRefundable(tx, { outTradeNo: request.outTradeNo });
       if (!refundable) throw new AppError('not_found', `订单 ${request.outTradeNo} 不存在`);
       const replay = await tx.refund.findUnique({
-        where: { orderId_idempotencyKey: { orderId: refundable.orderId, idempotencyKey: request.idempotencyKey } },
+        where: {
+          orderId_idempotencyKey: { orderId: refundable.orderId, idempotencyKey: request.idempotencyKey },
+        },
       });
       if (replay) return replay;
       if (refundable.status !== 'PAID') {
@@ -84,14 +86,23 @@ async function holdRefund(request: RefundRequest): Promise<Refund> {
         },
       });
       await tx.ledgerEntry.create({
-        data: { accountId: refundable.accountId, refundId: refund.id, kind: 'REFUND', amountFen: -request.amountFen },
+        data: {
+          accountId: refundable.accountId,
+          refundId: refund.id,
+          kind: 'REFUND',
+          amountFen: -request.amountFen,
+        },
       });
       await tx.adminAction.create({
         data: {
           actorId: request.operatorId,
           action: 'refund.request',
           target: request.outTradeNo,
-          details: { outRefundNo: refund.outRefundNo, amountFen: request.amountFen, reason: request.reason ?? null },
+          details: {
+            outRefundNo: refund.outRefundNo,
+            amountFen: request.amountFen,
+            reason: request.reason ?? null,
+          },
         },
       });
       return refund;
@@ -129,7 +140,10 @@ export async function submitRefund(refund: Refund, lane: 'create' | 'background'
       await rejectRefund(refund.id, `${error.code}: ${error.message}`);
     } else {
       // Not known whether WeChat has it: the sweep asks (by out_refund_no) and retries with the same number.
-      log.warn({ outRefundNo: refund.outRefundNo, err: error }, 'refund request unanswered; the sweep will ask');
+      log.warn(
+        { outRefundNo: refund.outRefundNo, err: error },
+        'refund request unanswered; the sweep will ask',
+      );
     }
   }
   return getDb().refund.findUniqueOrThrow({ where: { id: refund.id } });
@@ -138,5 +152,8 @@ export async function submitRefund(refund: Refund, lane: 'create' | 'background'
 /** Where WeChat sends refund notifications: beside the payment notification route. */
 export function refundNotifyUrl(): string {
   const env = getEnv();
-  return env.WECHATPAY_REFUND_NOTIFY_URL ?? new URL('/api/wechat-pay/refund-notify', env.WECHATPAY_NOTIFY_URL).toString();
+  return (
+    env.WECHATPAY_REFUND_NOTIFY_URL ??
+    new URL('/api/wechat-pay/refund-notify', env.WECHATPAY_NOTIFY_URL).toString()
+  );
 }

@@ -9,7 +9,8 @@ import { applyMigrations } from '../../scripts/db/apply-migrations';
 
 export async function useFreshDatabase(): Promise<{ drop(): Promise<void> }> {
   const serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) throw new Error('DATABASE_URL missing: integration tests get it from tests/support/global-setup.ts');
+  if (!serverUrl)
+    throw new Error('DATABASE_URL missing: integration tests get it from tests/support/global-setup.ts');
   const name = `recharge_t_${randomBytes(6).toString('hex')}`;
   await withAdmin(serverUrl, (client) => client.query(`CREATE DATABASE ${name}`));
   const url = new URL(serverUrl);

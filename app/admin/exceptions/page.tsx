@@ -30,14 +30,21 @@ export default async function AdminExceptionsPage() {
       <h1>支付异常</h1>
       <p className="muted">待处理 {open.length} 项（北京时间）</p>
       {open.map((exception) => (
-        <section key={exception.id} className="card" aria-label={`${KIND_TEXT[exception.kind] ?? exception.kind} ${exception.outTradeNo}`} data-testid="admin-exception">
+        <section
+          key={exception.id}
+          className="card"
+          aria-label={`${KIND_TEXT[exception.kind] ?? exception.kind} ${exception.outTradeNo}`}
+          data-testid="admin-exception"
+        >
           <h2>{KIND_TEXT[exception.kind] ?? exception.kind}</h2>
           <dl className="detail-list">
             <div>
               <dt>商户订单号</dt>
               <dd className="mono">
                 {exception.orderId ? (
-                  <Link href={`/admin/orders/${encodeURIComponent(exception.outTradeNo)}`}>{exception.outTradeNo}</Link>
+                  <Link href={`/admin/orders/${encodeURIComponent(exception.outTradeNo)}`}>
+                    {exception.outTradeNo}
+                  </Link>
                 ) : (
                   exception.outTradeNo
                 )}
@@ -46,7 +53,8 @@ export default async function AdminExceptionsPage() {
             <div>
               <dt>出现次数</dt>
               <dd>
-                {exception.occurrences}（首次 {formatChinaDateTime(exception.firstSeenAt)}，最近 {formatChinaDateTime(exception.lastSeenAt)}）
+                {exception.occurrences}（首次 {formatChinaDateTime(exception.firstSeenAt)}，最近{' '}
+                {formatChinaDateTime(exception.lastSeenAt)}）
               </dd>
             </div>
             <div>

@@ -54,7 +54,9 @@ describe('refunds', () => {
     expect(await ledgerSum(accountId)).toBe(700n);
     const order = await getDb().paymentOrder.findUniqueOrThrow({ where: { outTradeNo } });
     expect(order.refundedFen).toBe(300);
-    const notified = await getDb().paymentNotification.findMany({ where: { outRefundNo: requested.outRefundNo } });
+    const notified = await getDb().paymentNotification.findMany({
+      where: { outRefundNo: requested.outRefundNo },
+    });
     expect(notified.map((n) => [n.eventType, n.outcome])).toEqual([['REFUND.SUCCESS', 'applied']]);
     const audit = await getDb().adminAction.findMany({ where: { target: outTradeNo } });
     expect(audit.map((a) => [a.action, a.actorId])).toEqual([['refund.request', operatorId]]);
@@ -94,15 +96,24 @@ describe('refunds', () => {
       await harness.control('POST', '/sandbox/faults/refunds', { hold: true });
       const requested = await refund(outTradeNo, 400);
       expect(await balanceOf(accountId)).toBe(500n);
-      await harness.control('POST', '/sandbox/refunds/outcome', { out_refund_no: requested.outRefundNo, status });
+      await harness.control('POST', '/sandbox/refunds/outcome', {
+        out_refund_no: requested.outRefundNo,
+        status,
+      });
       await waitFor(async () => (await refundRow(requested.outRefundNo)).status === status);
       // WeChat tells us again (a retried notification), and a query says the same.
       await harness.control('POST', '/sandbox/refunds/notify', { out_refund_no: requested.outRefundNo });
       await reconcileDueRefunds({ now: new Date(Date.now() + 3_600_000) });
-      await waitFor(async () => (await getDb().paymentNotification.count({ where: { outRefundNo: requested.outRefundNo } })) === 2);
+      await waitFor(
+        async () =>
+          (await getDb().paymentNotification.count({ where: { outRefundNo: requested.outRefundNo } })) === 2,
+      );
       expect(await balanceOf(accountId)).toBe(900n);
       expect(await ledgerSum(accountId)).toBe(900n);
-      const entries = await getDb().ledgerEntry.findMany({ where: { refundId: requested.id }, orderBy: { createdAt: 'asc' } });
+      const entries = await getDb().ledgerEntry.findMany({
+        where: { refundId: requested.id },
+        orderBy: { createdAt: 'asc' },
+      });
       expect(entries.map((e) => [e.kind, e.amountFen])).toEqual([
         ['REFUND', -400n],
         ['REFUND_RETURN', 400n],
@@ -138,12 +149,21 @@ describe('refunds', () => {
       totalFen: 600,
     };
     expect(await applyRefundState({ ...late, status: 'PROCESSING' }, { via: 'query' })).toBe('unchanged');
-    expect(await applyRefundState({ ...late, status: 'SUCCESS' }, { via: 'notification', notificationId: `EV-${randomUUID()}` })).toBe('unchanged');
+    expect(
+      await applyRefundState(
+        { ...late, status: 'SUCCESS' },
+        { via: 'notification', notificationId: `EV-${randomUUID()}` },
+      ),
+    ).toBe('unchanged');
     expect((await refundRow(requested.outRefundNo)).status).toBe('SUCCESS');
     // A final state WeChat contradicts (SUCCESS here, CLOSED there) is left for a person.
     expect(await applyRefundState({ ...late, status: 'CLOSED' }, { via: 'query' })).toBe('mismatch');
     expect(await balanceOf(accountId)).toBe(400n);
-    expect(await getDb().paymentException.count({ where: { kind: 'REFUND_MISMATCH', outTradeNo, status: 'OPEN' } })).toBe(1);
+    expect(
+      await getDb().paymentException.count({
+        where: { kind: 'REFUND_MISMATCH', outTradeNo, status: 'OPEN' },
+      }),
+    ).toBe(1);
   });
 
   it('records and holds a refund made in the merchant portal, once, from its notification', async () => {
@@ -160,7 +180,10 @@ describe('refunds', () => {
     });
     expect(recorded.origin).toBe('WECHAT');
     expect(recorded.held).toBe(true);
-    await waitFor(async () => (await getDb().paymentNotification.count({ where: { outRefundNo: portal.out_refund_no } })) >= 1);
+    await waitFor(
+      async () =>
+        (await getDb().paymentNotification.count({ where: { outRefundNo: portal.out_refund_no } })) >= 1,
+    );
     expect(await balanceOf(accountId)).toBe(750n);
     expect(await getDb().refund.count({ where: { order: { outTradeNo } } })).toBe(1);
   });
@@ -174,14 +197,20 @@ describe('refunds', () => {
       amount: 100,
       notify_url: process.env.WECHATPAY_REFUND_NOTIFY_URL,
     });
-    const recorded = await waitFor(() => getDb().refund.findUnique({ where: { outRefundNo: portal.out_refund_no } }));
+    const recorded = await waitFor(() =>
+      getDb().refund.findUnique({ where: { outRefundNo: portal.out_refund_no } }),
+    );
     expect(recorded.held).toBe(false);
     expect(await balanceOf(accountId)).toBe(50n);
     expect(await getDb().ledgerEntry.count({ where: { refundId: recorded.id } })).toBe(0);
     const exception = await getDb().paymentException.findUniqueOrThrow({
       where: { kind_outTradeNo: { kind: 'REFUND_NOT_COVERED', outTradeNo } },
     });
-    expect(exception.details).toMatchObject({ outRefundNo: portal.out_refund_no, refundFen: 100, balanceFen: '50' });
+    expect(exception.details).toMatchObject({
+      outRefundNo: portal.out_refund_no,
+      refundFen: 100,
+      balanceFen: '50',
+    });
   });
 
   it('credits a transaction WeChat reports as REFUND and opens REFUND_NOT_RECORDED until its refund is learned', async () => {
@@ -191,7 +220,10 @@ describe('refunds', () => {
     // Refunded in the portal before we heard of the payment, with no refund notify URL configured there.
     await harness.control('POST', '/sandbox/refunds/portal', { out_trade_no: order.outTradeNo, amount: 300 });
     await waitFor(async () => {
-      const refunds = await harness.control<{ status: string }[]>('GET', `/sandbox/refunds?out_trade_no=${order.outTradeNo}`);
+      const refunds = await harness.control<{ status: string }[]>(
+        'GET',
+        `/sandbox/refunds?out_trade_no=${order.outTradeNo}`,
+      );
       return refunds[0]?.status === 'SUCCESS';
     });
     await reconcileOrderNow(order.orderId);
@@ -206,17 +238,42 @@ describe('refunds', () => {
 describe('the refund sweep', () => {
   it('sends a refund WeChat never received again, with the same number, once', async () => {
     const { accountId, outTradeNo } = await paidOrder(1000);
-    // The create call fails on the wire: the refund stays REQUESTED (held), unknown at WeChat.
-    await harness.control('POST', '/sandbox/faults/api', { status: 500, count: 1 });
+    // The create call fails before WeChat records anything: the refund stays REQUESTED (held).
+    await harness.control('POST', '/sandbox/faults/api', {
+      endpoint: 'refund',
+      kind: 'system-error',
+      count: 1,
+    });
     const requested = await refund(outTradeNo, 300);
     expect(requested.status).toBe('REQUESTED');
     expect(await balanceOf(accountId)).toBe(700n);
     await reconcileDueRefunds({ now: new Date(Date.now() + 60_000) });
     const row = await refundRow(requested.outRefundNo);
     expect(['PROCESSING', 'SUCCESS']).toContain(row.status);
+    const atWechat = await harness.control<{ out_refund_no: string }[]>(
+      'GET',
+      `/sandbox/refunds?out_trade_no=${outTradeNo}`,
+    );
+    expect(atWechat.map((r) => r.out_refund_no)).toEqual([requested.outRefundNo]);
+    expect(await balanceOf(accountId)).toBe(700n);
+  });
+
+  it('learns the outcome of a refund whose answer was lost after WeChat took it, without a second refund', async () => {
+    const { accountId, outTradeNo } = await paidOrder(1000);
+    await harness.control('POST', '/sandbox/faults/api', {
+      endpoint: 'refund',
+      kind: 'system-error',
+      count: 1,
+      afterProcessing: true,
+    });
+    const requested = await refund(outTradeNo, 250);
+    expect(requested.status).toBe('REQUESTED');
+    await reconcileDueRefunds({ now: new Date(Date.now() + 60_000) });
+    await waitFor(async () => (await refundRow(requested.outRefundNo)).status === 'SUCCESS');
     const atWechat = await harness.control<unknown[]>('GET', `/sandbox/refunds?out_trade_no=${outTradeNo}`);
     expect(atWechat).toHaveLength(1);
-    expect(await balanceOf(accountId)).toBe(700n);
+    expect(await balanceOf(accountId)).toBe(750n);
+    expect(await ledgerSum(accountId)).toBe(750n);
   });
 });
 
@@ -229,13 +286,19 @@ describe('the database refuses', () => {
     await expect(
       db.refund.create({ data: { outRefundNo: `RFX${Date.now()}`, orderId, accountId, amountFen: 100 } }),
     ).rejects.toThrow(/hold/);
-    await expect(db.refund.update({ where: { id: requested.id }, data: { status: 'PROCESSING' } })).rejects.toThrow(/final/);
     await expect(
-      db.ledgerEntry.create({ data: { accountId, refundId: requested.id, kind: 'REFUND_RETURN', amountFen: 200 } }),
+      db.refund.update({ where: { id: requested.id }, data: { status: 'PROCESSING' } }),
+    ).rejects.toThrow(/final/);
+    await expect(
+      db.ledgerEntry.create({
+        data: { accountId, refundId: requested.id, kind: 'REFUND_RETURN', amountFen: 200 },
+      }),
     ).rejects.toThrow();
     await expect(
       db.$transaction(async (tx) => {
-        const r = await tx.refund.create({ data: { outRefundNo: `RFY${Date.now()}`, orderId, accountId, amountFen: 301 } });
+        const r = await tx.refund.create({
+          data: { outRefundNo: `RFY${Date.now()}`, orderId, accountId, amountFen: 301 },
+        });
         await tx.ledgerEntry.create({ data: { accountId, refundId: r.id, kind: 'REFUND', amountFen: -301 } });
       }),
     ).rejects.toThrow(/refunded_within_amount/);

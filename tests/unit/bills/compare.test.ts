@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { beijingDateOf, beijingDayRange, beijingHour, parseBillDate, previousBeijingDay } from '@/lib/bills/bill-date';
+import {
+  beijingDateOf,
+  beijingDayRange,
+  beijingHour,
+  parseBillDate,
+  previousBeijingDay,
+} from '@/lib/bills/bill-date';
 import { compareDay, type OurOrder, type OurRefund } from '@/lib/bills/compare';
 import type { TradeBillRow } from '@/lib/wechat-pay';
 
@@ -37,22 +43,52 @@ function row(overrides: Partial<TradeBillRow>): TradeBillRow {
 }
 
 function order(overrides: Partial<OurOrder>): OurOrder {
-  return { outTradeNo: 'RC1', status: 'PAID', amountFen: 1000, transactionId: '4200000001', ledgerFen: 1000, paidOnDay: true, ...overrides };
+  return {
+    outTradeNo: 'RC1',
+    status: 'PAID',
+    amountFen: 1000,
+    transactionId: '4200000001',
+    ledgerFen: 1000,
+    paidOnDay: true,
+    ...overrides,
+  };
 }
 
 function refund(overrides: Partial<OurRefund>): OurRefund {
-  return { outRefundNo: 'RF1', outTradeNo: 'RC1', status: 'SUCCESS', amountFen: 300, held: true, ledgerFen: 300, onDay: true, ...overrides };
+  return {
+    outRefundNo: 'RF1',
+    outTradeNo: 'RC1',
+    status: 'SUCCESS',
+    amountFen: 300,
+    held: true,
+    ledgerFen: 300,
+    onDay: true,
+    ...overrides,
+  };
 }
 
 const refundRow = (o: Partial<TradeBillRow> = {}) =>
-  row({ tradeState: 'REFUND', refundId: '5000001', outRefundNo: 'RF1', refundFen: 300, requestedRefundFen: 300, refundStatus: 'SUCCESS', settlementTotalFen: 0, feeFen: -2, ...o });
+  row({
+    tradeState: 'REFUND',
+    refundId: '5000001',
+    outRefundNo: 'RF1',
+    refundFen: 300,
+    requestedRefundFen: 300,
+    refundStatus: 'SUCCESS',
+    settlementTotalFen: 0,
+    feeFen: -2,
+    ...o,
+  });
 
 const maps = (orders: OurOrder[], refunds: OurRefund[] = []) =>
   [new Map(orders.map((o) => [o.outTradeNo, o])), new Map(refunds.map((r) => [r.outRefundNo, r]))] as const;
 
 describe('compareDay', () => {
   it('finds nothing when the three sides agree, and totals each side', () => {
-    const { differences, totals } = compareDay({ rows: [row({}), refundRow()] }, ...maps([order({})], [refund({})]));
+    const { differences, totals } = compareDay(
+      { rows: [row({}), refundRow()] },
+      ...maps([order({})], [refund({})]),
+    );
     expect(differences).toEqual([]);
     expect(totals).toEqual({
       wechatPaidCount: 1,
@@ -70,9 +106,18 @@ describe('compareDay', () => {
 
   it('reports a payment WeChat took that is not credited here, with the bill line to credit it from', () => {
     const line = row({});
-    const { differences } = compareDay({ rows: [line] }, ...maps([order({ status: 'CLOSED', ledgerFen: null, paidOnDay: false })]));
+    const { differences } = compareDay(
+      { rows: [line] },
+      ...maps([order({ status: 'CLOSED', ledgerFen: null, paidOnDay: false })]),
+    );
     expect(differences).toEqual([
-      { kind: 'PAID_NOT_CREDITED', reference: 'RC1', outTradeNo: 'RC1', details: { wechatAmountFen: 1000, transactionId: '4200000001', ourStatus: 'CLOSED' }, row: line },
+      {
+        kind: 'PAID_NOT_CREDITED',
+        reference: 'RC1',
+        outTradeNo: 'RC1',
+        details: { wechatAmountFen: 1000, transactionId: '4200000001', ourStatus: 'CLOSED' },
+        row: line,
+      },
     ]);
   });
 
@@ -95,10 +140,20 @@ describe('compareDay', () => {
 
   it('reports refunds on one side only, amount differences, and a ledger that disagrees', () => {
     const { differences } = compareDay(
-      { rows: [row({}), refundRow({ outRefundNo: 'RFX' }), refundRow({ outRefundNo: 'RF2', requestedRefundFen: 200 })] },
+      {
+        rows: [
+          row({}),
+          refundRow({ outRefundNo: 'RFX' }),
+          refundRow({ outRefundNo: 'RF2', requestedRefundFen: 200 }),
+        ],
+      },
       ...maps(
         [order({ ledgerFen: 900 })],
-        [refund({ outRefundNo: 'RF2' }), refund({ outRefundNo: 'RF3' }), refund({ outRefundNo: 'RF4', onDay: false, ledgerFen: null })],
+        [
+          refund({ outRefundNo: 'RF2' }),
+          refund({ outRefundNo: 'RF3' }),
+          refund({ outRefundNo: 'RF4', onDay: false, ledgerFen: null }),
+        ],
       ),
     );
     expect(differences.map((d) => [d.kind, d.reference])).toEqual([
@@ -113,7 +168,13 @@ describe('compareDay', () => {
   it('expects no ledger entry of a refund that holds nothing (unheld, or given back)', () => {
     const { differences } = compareDay(
       { rows: [] },
-      ...maps([], [refund({ held: false, ledgerFen: null, onDay: false }), refund({ outRefundNo: 'RF9', status: 'CLOSED', ledgerFen: 300, onDay: true })]),
+      ...maps(
+        [],
+        [
+          refund({ held: false, ledgerFen: null, onDay: false }),
+          refund({ outRefundNo: 'RF9', status: 'CLOSED', ledgerFen: 300, onDay: true }),
+        ],
+      ),
     );
     expect(differences).toEqual([]);
   });

@@ -9,8 +9,8 @@ import { requireOperator } from '@/lib/admin/operator';
 import { getOrderDetail } from '@/lib/admin/orders';
 import { formatChinaDateTime } from '@/lib/china-time';
 import { formatFen, formatYuan } from '@/lib/money';
-import { readRefundable } from '@/lib/refunds/refundable';
 import { REFUND_STATUS_LABELS } from '@/lib/refunds/refund-status';
+import { readRefundable } from '@/lib/refunds/refundable';
 
 export const metadata: Metadata = { title: '订单详情 · 运营后台', robots: { index: false } };
 
@@ -85,11 +85,17 @@ export default async function AdminOrderPage({ params }: PageProps<'/admin/order
           {refundable > 0 ? (
             <>
               <p className="muted">最多可退 {formatYuan(refundable)}（订单未退金额与账户余额中较小者）</p>
-              <RefundForm outTradeNo={order.outTradeNo} refundableYuan={formatFen(refundable).replaceAll(',', '')} formKey={randomUUID()} />
+              <RefundForm
+                outTradeNo={order.outTradeNo}
+                refundableYuan={formatFen(refundable).replaceAll(',', '')}
+                formKey={randomUUID()}
+              />
             </>
           ) : (
             <p className="muted">
-              {order.status !== 'PAID' ? '只有已支付的订单可以退款。' : '没有可退金额（已全部退款，或账户余额为 0）。'}
+              {order.status !== 'PAID'
+                ? '只有已支付的订单可以退款。'
+                : '没有可退金额（已全部退款，或账户余额为 0）。'}
             </p>
           )}
         </section>
@@ -103,7 +109,9 @@ export default async function AdminOrderPage({ params }: PageProps<'/admin/order
           <Table
             head={['商户退款单号', '金额', '状态', '来源', '原因', '申请人', '申请时间', '退款成功时间']}
             rows={order.refunds.map((refund) => [
-              <span key="no" className="mono">{refund.outRefundNo}</span>,
+              <span key="no" className="mono">
+                {refund.outRefundNo}
+              </span>,
               formatYuan(refund.amountFen),
               <span key="st" data-testid="admin-refund-status">
                 {REFUND_STATUS_LABELS[refund.status]}
@@ -143,7 +151,9 @@ export default async function AdminOrderPage({ params }: PageProps<'/admin/order
                 formatChinaDateTime(entry.createdAt),
                 LEDGER_TEXT[entry.kind],
                 formatYuan(entry.amountFen),
-                <span key="ref" className="mono">{entry.reference}</span>,
+                <span key="ref" className="mono">
+                  {entry.reference}
+                </span>,
               ])}
             />
           )}
@@ -162,7 +172,9 @@ export default async function AdminOrderPage({ params }: PageProps<'/admin/order
                 formatChinaDateTime(n.receivedAt),
                 n.outRefundNo ? `${n.eventType}（${n.outRefundNo}）` : n.eventType,
                 n.outcome,
-                <span key="id" className="mono">{n.notificationId}</span>,
+                <span key="id" className="mono">
+                  {n.notificationId}
+                </span>,
               ])}
             />
           )}
@@ -174,7 +186,12 @@ export default async function AdminOrderPage({ params }: PageProps<'/admin/order
           ) : (
             <Table
               head={['时间', '微信支付的回答']}
-              rows={order.queries.map((q) => [formatChinaDateTime(q.askedAt), <span key="a" className="mono">{q.answer}</span>])}
+              rows={order.queries.map((q) => [
+                formatChinaDateTime(q.askedAt),
+                <span key="a" className="mono">
+                  {q.answer}
+                </span>,
+              ])}
             />
           )}
         </section>
@@ -209,7 +226,9 @@ export default async function AdminOrderPage({ params }: PageProps<'/admin/order
                 formatChinaDateTime(a.createdAt),
                 a.actor.name,
                 a.action,
-                <pre key="d" className={styles.pre}>{JSON.stringify(a.details)}</pre>,
+                <pre key="d" className={styles.pre}>
+                  {JSON.stringify(a.details)}
+                </pre>,
               ])}
             />
           )}
