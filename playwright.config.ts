@@ -68,6 +68,8 @@ export default defineConfig({
       EMBEDDED_POSTGRES_PORT: String(APP_PORT + 51_000),
       UPSTASH_LOCAL_PORT: String(APP_PORT + 5_000),
       PAGE_TIMEOUT_MS: String(PAGE_TIMEOUT_MS),
+      // A refund succeeds at the sandbox a second after it is accepted (WeChat: seconds to days).
+      SANDBOX_REFUND_DELAY_SECONDS: '1',
       // Every story signs a new user in, and pays, from this one address (the per-user limits stay
       // as shipped: each story is a new user; e2e/rate-limit.spec.ts meets one).
       SIGN_IN_RATE_LIMIT_PER_MINUTE: '10000',

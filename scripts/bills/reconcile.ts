@@ -30,8 +30,14 @@ async function main(): Promise<number> {
       billDate,
       status: run.status,
       error: run.error ?? undefined,
-      wechat: { paid: `${run.wechatPaidCount} / ${run.wechatPaidFen} fen`, refunds: `${run.wechatRefundCount} / ${run.wechatRefundFen} fen` },
-      ours: { paid: `${run.ourPaidCount} / ${run.ourPaidFen} fen`, refunds: `${run.ourRefundCount} / ${run.ourRefundFen} fen` },
+      wechat: {
+        paid: `${run.wechatPaidCount} / ${run.wechatPaidFen} fen`,
+        refunds: `${run.wechatRefundCount} / ${run.wechatRefundFen} fen`,
+      },
+      ours: {
+        paid: `${run.ourPaidCount} / ${run.ourPaidFen} fen`,
+        refunds: `${run.ourRefundCount} / ${run.ourRefundFen} fen`,
+      },
       ledger: { paid: `${run.ledgerPaidFen} fen`, refunds: `${run.ledgerRefundFen} fen` },
       newDifferences: run.newDifferences,
       differences: differences.map((d) => ({

@@ -104,6 +104,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         loginApps: sandboxLoginApps(env),
         // Refunds made "in the merchant portal" (the control API) are notified where the app listens.
         refundNotifyUrl: env.WECHATPAY_REFUND_NOTIFY_URL ?? `${appOrigin}/api/wechat-pay/refund-notify`,
+        refundDelaySeconds: env.SANDBOX_REFUND_DELAY_SECONDS
+          ? Number(env.SANDBOX_REFUND_DELAY_SECONDS)
+          : undefined,
         logger: options.sandboxLogger ?? createServiceLogger('wechatpay-sandbox'),
       });
       closers.push(sandbox.close);

@@ -45,11 +45,22 @@ describe('GET /api/cron/reconcile', () => {
     const response = await call(`Bearer ${SECRET}`);
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
-    expect(await response.json()).toEqual({
+    const body = await response.json();
+    expect(body).toEqual({
       checked: expect.any(Number),
       failed: expect.any(Number),
       exceptions: expect.any(Number),
       throttled: expect.any(Boolean),
+      refunds: { checked: expect.any(Number), failed: expect.any(Number), throttled: expect.any(Boolean) },
+      // Yesterday's bill, once a day after 10:00 Beijing time (null when not due).
+      bill:
+        body.bill === null
+          ? null
+          : {
+              billDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+              status: expect.any(String),
+              newDifferences: expect.any(Number),
+            },
     });
     const beat = await getDb().reconcilerHeartbeat.findUniqueOrThrow({ where: { id: 1 } });
     expect(beat.lastSweepAt.getTime()).toBeGreaterThanOrEqual(started.getTime());
