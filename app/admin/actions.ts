@@ -2,11 +2,11 @@
 
 import { revalidatePath } from 'next/cache';
 import { billRunForm, type FormState, refundForm, resolveExceptionForm } from '@/lib/admin/actions-schema';
+import { recordBillRunRequest } from '@/lib/admin/bills';
 import { creditAfterCheck, resolveException } from '@/lib/admin/exceptions';
 import { requireOperator } from '@/lib/admin/operator';
 import { parseBillDate } from '@/lib/bills/bill-date';
 import { BillRunBusyError, reconcileBillDay } from '@/lib/bills/run-bill-reconciliation';
-import { getDb } from '@/lib/db';
 import { AppError } from '@/lib/http/app-error';
 import { createLogger } from '@/lib/log';
 import { formatYuan } from '@/lib/money';
@@ -80,9 +80,7 @@ export async function billRunAction(_previous: FormState, formData: FormData): P
   const parsed = billRunForm.safeParse(Object.fromEntries(formData));
   const billDate = parsed.success ? parseBillDate(parsed.data.billDate) : null;
   if (!billDate) return { ok: false, message: '请选择有效的日期' };
-  await getDb().adminAction.create({
-    data: { actorId: operator.id, action: 'bill.run', target: billDate, details: {} },
-  });
+  await recordBillRunRequest(operator.id, billDate);
   try {
     const run = await reconcileBillDay(billDate, 'console');
     revalidatePath('/admin/bills');

@@ -27,3 +27,10 @@ export async function listBillDays(days = 14) {
     differences: differences.filter((d) => d.billDate.getTime() === run.billDate.getTime()),
   }));
 }
+
+/** An operator asked for a day's run: recorded before it starts (a run may take a while, or fail). */
+export async function recordBillRunRequest(operatorId: string, billDate: string): Promise<void> {
+  await getDb().adminAction.create({
+    data: { actorId: operatorId, action: 'bill.run', target: billDate, details: {} },
+  });
+}

@@ -10,7 +10,7 @@ import { getEnv } from '../env';
 // doesn't announce itself. Checked on every page and every action (never only in a layout, which a
 // client-side navigation doesn't re-render).
 
-export async function isOperator(userId: string): Promise<boolean> {
+async function isOperator(userId: string): Promise<boolean> {
   const ids = getEnv().ADMIN_WECHAT_IDS;
   if (ids.length === 0) return false;
   const identity = await getDb().authAccount.findFirst({

@@ -83,5 +83,3 @@ export async function getOrderDetail(outTradeNo: string) {
   ];
   return { order, notifications, ledger, actions };
 }
-
-export type OrderDetail = NonNullable<Awaited<ReturnType<typeof getOrderDetail>>>;

@@ -150,7 +150,7 @@ export async function submitRefund(refund: Refund, lane: 'create' | 'background'
 }
 
 /** Where WeChat sends refund notifications: beside the payment notification route. */
-export function refundNotifyUrl(): string {
+function refundNotifyUrl(): string {
   const env = getEnv();
   return (
     env.WECHATPAY_REFUND_NOTIFY_URL ??

@@ -2,7 +2,6 @@ import 'server-only';
 
 // The public surface of the WeChat Pay adapter. Wire formats (wire.ts) stay private to this folder.
 
-export { parseTradeBill } from './bill';
 export { createWechatPayClient, type WechatPayClient } from './client';
 export { loadWechatPayConfig, type WechatPayConfig } from './config';
 export { isWechatPayError, WechatPayError } from './errors';
@@ -12,17 +11,12 @@ export {
   type NotificationResult,
   parsePaymentNotification,
 } from './notification';
-export { parseRefundNotification, type RefundNotificationResult } from './refund-notification';
+export { parseRefundNotification } from './refund-notification';
 export type {
   NativeOrderInput,
-  RefundInput,
-  RefundNotification,
   RefundStatus,
   TradeBill,
-  TradeBillDownload,
-  TradeBillOptions,
   TradeBillRow,
-  TradeBillSummary,
   WechatRefund,
   WechatTransaction,
 } from './types';
