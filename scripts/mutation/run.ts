@@ -1,4 +1,4 @@
-// npm run test:mutation [-- --refresh] [scope …]     (scopes: wechat-pay, orders; default both)
+// npm run test:mutation [-- --refresh] [scope …]     (scopes: wechat-pay, orders, refunds; default all)
 //
 // Runs Stryker for each scope and fails when any mutated file scores under 90 % (check-file-scores.ts).
 // A full run of the orders money path takes about 26 minutes on 2 cores, so by default each scope runs
@@ -57,6 +57,27 @@ const SCOPES: Record<string, Scope> = {
       'lib/orders/handle-payment-notification.ts',
       'lib/orders/get-order-status.ts',
       'lib/orders/order-status-cache.ts',
+    ],
+  },
+  refunds: {
+    config: 'tests/mutation/stryker.refunds.mjs',
+    roots: [
+      'tests/integration/refunds',
+      'tests/integration/bills',
+      'tests/unit/bills',
+      'tests/mutation',
+      'tests/support/global-setup.ts',
+      'tests/support/integration-env.ts',
+    ],
+    mutated: [
+      'lib/refunds/apply-refund-state.ts',
+      'lib/refunds/request-refund.ts',
+      'lib/refunds/refundable.ts',
+      'lib/refunds/reconcile-refunds.ts',
+      'lib/refunds/handle-refund-notification.ts',
+      'lib/refunds/learn-refunds.ts',
+      'lib/bills/compare.ts',
+      'lib/bills/run-bill-reconciliation.ts',
     ],
   },
 };
