@@ -167,14 +167,15 @@ export default async function AdminOrderPage({ params }: PageProps<'/admin/order
             <p className="muted">没有收到通知。</p>
           ) : (
             <Table
-              head={['时间', '事件', '处理结果', '通知 ID']}
+              head={['时间', '事件（通知 ID）', '处理结果']}
               rows={notifications.map((n) => [
                 formatChinaDateTime(n.receivedAt),
-                n.outRefundNo ? `${n.eventType}（${n.outRefundNo}）` : n.eventType,
-                n.outcome,
-                <span key="id" className="mono">
-                  {n.notificationId}
+                <span key="e">
+                  {n.outRefundNo ? `${n.eventType}（${n.outRefundNo}）` : n.eventType}
+                  <br />
+                  <small className="mono">{n.notificationId}</small>
                 </span>,
+                n.outcome,
               ])}
             />
           )}
