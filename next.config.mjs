@@ -8,9 +8,10 @@ const nextConfig = {
   // The shared logger setup (packages/log) is TypeScript source: compile it with the app.
   transpilePackages: ['@recharge/log'],
   experimental: {
-    // Next.js buffers a request body for proxy.ts (pages only here; no page takes a body: there are
-    // no server actions) up to this much, 10 MB by default: a 1 GiB POST to a page cost the server
-    // ~30 MB of memory per request. It still reads the rest to discard it (README, Security).
+    // Next.js buffers a request body for proxy.ts (pages only here; the only pages that take a body
+    // are the console's forms, server actions of a few hundred bytes) up to this much, 10 MB by
+    // default: a 1 GiB POST to a page cost the server ~30 MB of memory per request. It still reads
+    // the rest to discard it (README, Security).
     proxyClientMaxBodySize: '16kb',
     // The CSS (about 3.5 KB gzipped for a page) goes into the HTML instead of two render-blocking
     // stylesheet requests: the first paint no longer waits for them, nor for the scripts that arrive

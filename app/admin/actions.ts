@@ -1,11 +1,18 @@
 'use server';
 
 import { revalidatePath } from 'next/cache';
-import { billRunForm, type FormState, refundForm, resolveExceptionForm } from '@/lib/admin/actions-schema';
+import {
+  billRunForm,
+  endAbnormalForm,
+  type FormState,
+  refundForm,
+  resolveExceptionForm,
+} from '@/lib/admin/actions-schema';
 import { recordBillRunRequest } from '@/lib/admin/bills';
 import { creditAfterCheck, resolveException } from '@/lib/admin/exceptions';
 import { requireOperator } from '@/lib/admin/operator';
-import { parseBillDate } from '@/lib/bills/bill-date';
+import { endAbnormal } from '@/lib/admin/refunds';
+import { parseBillDate, whyNotReconcilable } from '@/lib/bills/bill-date';
 import { BillRunBusyError, reconcileBillDay } from '@/lib/bills/run-bill-reconciliation';
 import { AppError } from '@/lib/http/app-error';
 import { createLogger } from '@/lib/log';
@@ -80,6 +87,8 @@ export async function billRunAction(_previous: FormState, formData: FormData): P
   const parsed = billRunForm.safeParse(Object.fromEntries(formData));
   const billDate = parsed.success ? parseBillDate(parsed.data.billDate) : null;
   if (!billDate) return { ok: false, message: '请选择有效的日期' };
+  const refused = whyNotReconcilable(billDate, new Date());
+  if (refused) return { ok: false, message: refused };
   await recordBillRunRequest(operator.id, billDate);
   try {
     const run = await reconcileBillDay(billDate, 'console');
@@ -90,5 +99,20 @@ export async function billRunAction(_previous: FormState, formData: FormData): P
   } catch (error) {
     if (error instanceof BillRunBusyError) return { ok: false, message: `${billDate} 正在对账，请稍后刷新` };
     throw error;
+  }
+}
+
+export async function endAbnormalAction(_previous: FormState, formData: FormData): Promise<FormState> {
+  const operator = await requireOperator();
+  const parsed = endAbnormalForm.safeParse(Object.fromEntries(formData));
+  if (!parsed.success) return { ok: false, message: parsed.error.issues[0]?.message ?? '表单有误' };
+  try {
+    const result = await endAbnormal(parsed.data.refundId, operator.id, parsed.data.note);
+    revalidatePath('/admin', 'layout');
+    return result;
+  } catch (error) {
+    if (error instanceof AppError && error.status < 500) return { ok: false, message: error.message };
+    log.error({ err: error }, 'ending an abnormal refund failed');
+    return { ok: false, message: '暂时无法向微信支付查询，请稍后再试' };
   }
 }

@@ -25,6 +25,11 @@ export const resolveExceptionForm = z.object({
   note: z.string().trim().min(1, '请写明处理说明').max(500, '处理说明最多 500 字'),
 });
 
+export const endAbnormalForm = z.object({
+  refundId: z.uuid(),
+  note: z.string().trim().min(1, '请写明为何结束该退款').max(500, '说明最多 500 字'),
+});
+
 export const billRunForm = z.object({
   billDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '请选择日期'),
 });

@@ -47,8 +47,13 @@ export async function resolveException(exceptionId: string, operatorId: string, 
 /** Kinds where the money may have arrived for the order's amount and a fresh answer from WeChat decides. */
 const CREDITABLE = new Set(['UNRESOLVED_AT_EXPIRY', 'UNEXPECTED_ANSWER', 'BILL_NOT_CREDITED']);
 
-export function isCreditable(exception: { kind: string; orderId: string | null }): boolean {
-  return CREDITABLE.has(exception.kind) && exception.orderId !== null;
+/** Whether "ask WeChat and credit" fits: a payment kind, for an order of ours not credited yet. */
+export function isCreditable(exception: {
+  kind: string;
+  orderId: string | null;
+  order?: { status: string } | null;
+}): boolean {
+  return CREDITABLE.has(exception.kind) && exception.orderId !== null && exception.order?.status !== 'PAID';
 }
 
 export async function creditAfterCheck(
@@ -60,8 +65,11 @@ export async function creditAfterCheck(
     include: { order: { select: { status: true } } },
   });
   if (exception?.status !== 'OPEN') throw new AppError('conflict', '该异常不存在或已处理');
-  if (!isCreditable(exception) || !exception.orderId) {
+  if (!exception.orderId || !CREDITABLE.has(exception.kind)) {
     throw new AppError('unprocessable_entity', '这类异常不能直接入账，请核实后标记为已处理');
+  }
+  if (exception.order?.status === 'PAID') {
+    throw new AppError('conflict', '订单已入账，无需再次入账；请核实后标记为已处理');
   }
   await reconcileOrderByOutTradeNo(exception.outTradeNo);
   const order = await getDb().paymentOrder.findUniqueOrThrow({ where: { id: exception.orderId } });

@@ -32,3 +32,13 @@ export function previousBeijingDay(now: Date): string {
 export function beijingHour(now: Date): number {
   return new Date(now.getTime() + CHINA_OFFSET_MS).getUTCHours();
 }
+
+/** WeChat keeps bills for three months; a day is only billed once it is over (today at the earliest
+ * for the sandbox, which bills the day so far). Null when the date can be reconciled, else why not. */
+export function whyNotReconcilable(billDate: string, now: Date): string | null {
+  const today = beijingDateOf(now);
+  if (billDate > today) return '不能核对未来的日期';
+  const oldest = beijingDateOf(new Date(now.getTime() - 90 * DAY_MS));
+  if (billDate < oldest) return `微信支付只保留三个月内的账单（${oldest} 起）`;
+  return null;
+}

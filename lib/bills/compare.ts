@@ -23,7 +23,10 @@ export interface OurRefund {
   held: boolean;
   /** Our REFUND ledger entry's amount, negated (null: none). */
   ledgerFen: number | null;
-  /** Whether it was requested on the bill's day and succeeded (it should then be in the bill). */
+  /**
+   * Whether the bill of the day must list it: one of ours, requested that day (WeChat lists a refund on
+   * the day it accepted it). Not one learned from WeChat: WeChat has it by definition, on its own day.
+   */
   onDay: boolean;
 }
 
@@ -88,6 +91,13 @@ export function compareDay(
         details: { ...wechat, ourStatus: order.status },
         row,
       });
+    } else if (order.transactionId !== row.transactionId) {
+      differences.push({
+        kind: 'TRANSACTION_MISMATCH',
+        reference: row.outTradeNo,
+        outTradeNo: row.outTradeNo,
+        details: { ...wechat, ourTransactionId: order.transactionId },
+      });
     }
   }
   for (const order of orders.values()) {
@@ -131,6 +141,14 @@ export function compareDay(
         outTradeNo: row.outTradeNo,
         details: { ...wechat, ourAmountFen: refund.amountFen, ourStatus: refund.status },
       });
+    } else if (row.refundStatus === 'SUCCESS' && RETURNED.has(refund.status)) {
+      // Paid out at WeChat, given back here: the one case where money left twice.
+      differences.push({
+        kind: 'REFUND_STATUS_MISMATCH',
+        reference: row.outRefundNo,
+        outTradeNo: row.outTradeNo,
+        details: { ...wechat, ourStatus: refund.status },
+      });
     }
   }
   for (const refund of refunds.values()) {
@@ -142,7 +160,7 @@ export function compareDay(
         details: { ourAmountFen: refund.amountFen },
       });
     }
-    const counts = refund.held && ['REQUESTED', 'PROCESSING', 'SUCCESS'].includes(refund.status);
+    const counts = refund.held && ['REQUESTED', 'PROCESSING', 'ABNORMAL', 'SUCCESS'].includes(refund.status);
     if (counts && refund.ledgerFen !== refund.amountFen) {
       differences.push({
         kind: 'LEDGER_MISMATCH',
@@ -169,6 +187,9 @@ export function compareDay(
   };
   return { differences, totals };
 }
+
+/** Refund statuses whose hold went back to the balance here. */
+const RETURNED = new Set(['CLOSED', 'REJECTED']);
 
 function sum(values: number[]): number {
   return values.reduce((total, value) => total + value, 0);

@@ -6,7 +6,13 @@ import { recordPaymentException } from '../orders/payment-exceptions';
 import { settlePaidOrder } from '../orders/settle-order';
 import { callWechatPay } from '../rate-limit/wechat-pay-budget';
 import { applyRefundState } from '../refunds/apply-refund-state';
-import { getWechatPayClient, isWechatPayError, type RefundStatus, type TradeBill } from '../wechat-pay';
+import {
+  getWechatPayClient,
+  isWechatPayError,
+  type RefundStatus,
+  type TradeBill,
+  type TradeBillRow,
+} from '../wechat-pay';
 import { beijingDayRange } from './bill-date';
 import { compareDay, type Difference, type OurOrder, type OurRefund } from './compare';
 
@@ -27,9 +33,11 @@ const EXCEPTION_KIND = {
   UNKNOWN_ORDER: 'UNKNOWN_ORDER',
   CREDITED_NOT_IN_BILL: 'BILL_MISSING_AT_WECHAT',
   AMOUNT_MISMATCH: 'BILL_AMOUNT_MISMATCH',
+  TRANSACTION_MISMATCH: 'CONFLICTING_TRANSACTION',
   REFUND_NOT_RECORDED: 'REFUND_NOT_RECORDED',
   REFUND_NOT_IN_BILL: 'BILL_MISSING_AT_WECHAT',
   REFUND_AMOUNT_MISMATCH: 'BILL_AMOUNT_MISMATCH',
+  REFUND_STATUS_MISMATCH: 'REFUND_MISMATCH',
   LEDGER_MISMATCH: 'BILL_LEDGER_MISMATCH',
 } as const;
 
@@ -39,8 +47,17 @@ const STALE_RUN_MS = 10 * 60_000;
 export async function reconcileBillDay(billDate: string, trigger: BillTrigger): Promise<BillRun> {
   const run = await startRun(billDate, trigger);
   try {
-    const bill = await downloadBill(billDate);
+    const downloaded = await downloadBill(billDate);
+    const bill = downloaded ?? { rows: [] };
     const { orders, refunds } = await loadOurSide(billDate, bill);
+    if (!downloaded && hasActivity(orders, refunds)) {
+      // WeChat has no bill for a day we have payments or refunds on: not "nothing happened at WeChat"
+      // (a wrong date, a bill not published yet, another merchant's keys). Storing a difference for
+      // each would be permanent; the run fails and says why.
+      throw new Error(
+        `WeChat has no bill for ${billDate} (NO_STATEMENT_EXIST), but payments or refunds of ours are on that day`,
+      );
+    }
     const { differences, totals } = compareDay(bill, orders, refunds);
     let fresh = 0;
     for (const difference of differences) {
@@ -102,16 +119,23 @@ export class BillRunBusyError extends Error {
   }
 }
 
-/** WeChat's bill; a day without transactions has none (NO_STATEMENT_EXIST): an empty bill. */
-async function downloadBill(billDate: string): Promise<Pick<TradeBill, 'rows'>> {
+/** WeChat's bill; null for a day without transactions at WeChat (NO_STATEMENT_EXIST). */
+async function downloadBill(billDate: string): Promise<Pick<TradeBill, 'rows'> | null> {
   try {
     return await callWechatPay('background', () =>
       getWechatPayClient().downloadTradeBill(billDate, { tarType: 'GZIP' }),
     );
   } catch (error) {
-    if (isWechatPayError(error) && error.code === 'NO_STATEMENT_EXIST') return { rows: [] };
+    if (isWechatPayError(error) && error.code === 'NO_STATEMENT_EXIST') return null;
     throw error;
   }
+}
+
+function hasActivity(
+  orders: ReadonlyMap<string, OurOrder>,
+  refunds: ReadonlyMap<string, OurRefund>,
+): boolean {
+  return [...orders.values()].some((o) => o.paidOnDay) || [...refunds.values()].some((r) => r.onDay);
 }
 
 async function loadOurSide(
@@ -159,7 +183,7 @@ async function loadOurSide(
       amountFen: r.amountFen,
       held: r.held,
       ledgerFen: hold ? -Number(hold.amountFen) : null,
-      onDay: r.createdAt >= start && r.createdAt < end,
+      onDay: r.origin === 'CONSOLE' && r.createdAt >= start && r.createdAt < end,
     });
   }
   return { orders, refunds };
@@ -241,7 +265,16 @@ async function act(difference: Difference): Promise<string | null> {
     return result.outcome === 'credited' || result.outcome === 'already_paid' ? 'credited' : null;
   }
   if (difference.kind === 'REFUND_NOT_RECORDED') {
-    const outcome = await applyRefundState(
+    const outcome = await recordRefundFromBill(row);
+    return outcome === 'recorded' || outcome === 'not_covered' ? 'recorded' : null;
+  }
+  return null;
+}
+
+/** As a refund made at WeChat; if its notification recorded it at the same moment, that one stands. */
+async function recordRefundFromBill(row: TradeBillRow): Promise<string> {
+  const record = () =>
+    applyRefundState(
       {
         refundId: row.refundId,
         outRefundNo: row.outRefundNo,
@@ -253,12 +286,21 @@ async function act(difference: Difference): Promise<string | null> {
       },
       { via: 'bill' },
     );
-    return outcome === 'recorded' || outcome === 'not_covered' ? 'recorded' : null;
+  try {
+    return await record();
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    return record();
   }
-  return null;
 }
 
-/** The bill's 退款状态 (SUCCESS, PROCESSING, …) as a refund status; anything else is still under way. */
+/**
+ * The bill's 退款状态 as a refund status: v3 names, and the older spellings bills have used (REFUNDCLOSE,
+ * CHANGE: the refund went elsewhere, as ABNORMAL); anything else is still under way.
+ */
 function refundStatusOf(text: string): RefundStatus {
-  return text === 'SUCCESS' || text === 'CLOSED' || text === 'ABNORMAL' ? text : 'PROCESSING';
+  if (text === 'SUCCESS' || text === 'CLOSED' || text === 'ABNORMAL') return text;
+  if (text === 'REFUNDCLOSE') return 'CLOSED';
+  if (text === 'CHANGE') return 'ABNORMAL';
+  return 'PROCESSING';
 }

@@ -12,10 +12,22 @@ export interface SweepsResult extends SweepResult {
   bill: { billDate: string; status: string; newDifferences: number } | null;
 }
 
+/** The time a bill run needs at least; with less left, the next sweep does it. */
+const BILL_RUN_MIN_MS = 15_000;
+
 export async function runSweeps(options: SweepOptions = {}): Promise<SweepsResult> {
+  const started = Date.now();
+  const budget = options.maxDurationMs ?? 50_000;
+  const left = () => budget - (Date.now() - started);
   const orders = await reconcileDueOrders(options);
-  const refunds = await reconcileDueRefunds({ now: options.now, signal: options.signal });
-  const run = options.signal?.aborted ? null : await reconcileBillIfDue(options.now);
+  const refunds = await reconcileDueRefunds({
+    now: options.now,
+    signal: options.signal,
+    maxDurationMs: Math.max(0, left()),
+  });
+  // The bill run last, and only with time left (it downloads and compares a whole day).
+  const run =
+    options.signal?.aborted || left() < BILL_RUN_MIN_MS ? null : await reconcileBillIfDue(options.now);
   const bill = run && {
     billDate: run.billDate.toISOString().slice(0, 10),
     status: run.status,

@@ -5,7 +5,7 @@ import { createLogger } from '../log';
 import { recordPaymentException } from '../orders/payment-exceptions';
 import type { WechatRefund } from '../wechat-pay';
 import { isFinalRefundStatus, returnsHold } from './refund-status';
-import { lockRefundable } from './refundable';
+import { lockChainEnd, lockRefundable } from './refundable';
 
 const log = createLogger('refunds');
 
@@ -76,27 +76,20 @@ async function moveOn(
     return 'mismatch';
   }
   if (isFinalRefundStatus(ours.status)) {
-    if (ours.status !== refund.status && refund.status !== 'PROCESSING') {
-      // Final here and another final at WeChat: REJECTED here while WeChat refunded is money gone
-      // with the hold given back. Someone must look.
-      await recordPaymentException(
-        {
-          kind: 'REFUND_MISMATCH',
-          outTradeNo: order.outTradeNo,
-          orderId: ours.orderId,
-          transactionId: refund.transactionId,
-          details: {
-            via: source.via,
-            outRefundNo: ours.outRefundNo,
-            ours: ours.status,
-            wechat: refund.status,
-          },
-        },
-        tx,
-      );
-      return 'mismatch';
-    }
-    return 'unchanged';
+    if (!contradicts(ours.status, refund.status)) return 'unchanged';
+    // Final here, and WeChat says otherwise in a way that moves money: paid out while the hold was
+    // given back here (or the reverse). Nothing is changed automatically; someone must look.
+    await recordPaymentException(
+      {
+        kind: 'REFUND_MISMATCH',
+        outTradeNo: order.outTradeNo,
+        orderId: ours.orderId,
+        transactionId: refund.transactionId,
+        details: { via: source.via, outRefundNo: ours.outRefundNo, ours: ours.status, wechat: refund.status },
+      },
+      tx,
+    );
+    return 'mismatch';
   }
   const status: RefundStatus = refund.status;
   if (status === ours.status && ours.wechatRefundId === refund.refundId) return 'unchanged';
@@ -107,11 +100,35 @@ async function moveOn(
       status,
       wechatRefundId: refund.refundId,
       succeededAt: status === 'SUCCESS' ? (refund.successTime ?? new Date()) : undefined,
-      failureReason: returnsHold(status) ? `WeChat: ${status}` : undefined,
-      nextCheckAt: final ? null : undefined,
+      failureReason: returnsHold(status) || status === 'ABNORMAL' ? `WeChat: ${status}` : undefined,
+      // Final: out of the sweep. ABNORMAL: asked about now and then, in case it is completed.
+      nextCheckAt: final
+        ? null
+        : status === 'ABNORMAL'
+          ? new Date(Date.now() + ABNORMAL_CHECK_MS)
+          : undefined,
     },
   });
   if (returnsHold(status) && ours.held) await giveHoldBack(tx, ours);
+  if (status === 'ABNORMAL') {
+    await recordPaymentException(
+      {
+        kind: 'REFUND_ABNORMAL',
+        outTradeNo: order.outTradeNo,
+        orderId: ours.orderId,
+        transactionId: refund.transactionId,
+        details: {
+          via: source.via,
+          outRefundNo: ours.outRefundNo,
+          amountFen: ours.amountFen,
+          userReceivedAccount: refund.userReceivedAccount ?? null,
+        },
+      },
+      tx,
+    );
+  } else if (ours.status === 'ABNORMAL') {
+    await resolveAbnormal(tx, order.outTradeNo, `WeChat: ${status}`);
+  }
   log.info(
     { outRefundNo: ours.outRefundNo, from: ours.status, to: status, via: source.via },
     'refund moved on',
@@ -119,7 +136,53 @@ async function moveOn(
   return 'applied';
 }
 
-/** The refund failed for good: WeChat refused it or ended it CLOSED/ABNORMAL. Gives the hold back once. */
+/** An ABNORMAL refund is asked about again after this long (completed in the merchant portal?). */
+const ABNORMAL_CHECK_MS = 60 * 60_000;
+
+/**
+ * Whether WeChat's state of a refund that is final here means money moved otherwise than we booked:
+ * paid out (or still being paid) while the hold was given back, or closed while we kept the hold.
+ * Anything else is an old answer arriving late (PROCESSING after SUCCESS, ABNORMAL after an operator
+ * ended it) and changes nothing.
+ */
+function contradicts(ours: RefundStatus, wechat: RefundStatus): boolean {
+  if (ours === wechat) return false;
+  if (ours === 'REJECTED') return wechat !== 'CLOSED';
+  if (ours === 'CLOSED') return wechat === 'SUCCESS';
+  return wechat === 'CLOSED';
+}
+
+async function resolveAbnormal(tx: Tx, outTradeNo: string, resolution: string): Promise<void> {
+  await tx.paymentException.updateMany({
+    where: { kind: 'REFUND_ABNORMAL', outTradeNo, status: 'OPEN' },
+    data: { status: 'RESOLVED', resolvedAt: new Date(), resolvedBy: 'system', resolution },
+  });
+}
+
+/**
+ * An operator ends an ABNORMAL refund (WeChat couldn't pay it out, and it won't be completed in the
+ * merchant portal): CLOSED, and the hold goes back, once. Only while it is still ABNORMAL here.
+ */
+export async function endAbnormalRefund(refundId: string, reason: string): Promise<boolean> {
+  return getDb().$transaction(async (tx) => {
+    const [ours] = await tx.$queryRaw<(Refund & { outTradeNo: string })[]>`
+      SELECT r.id, r.out_refund_no AS "outRefundNo", r.account_id AS "accountId", r.amount_fen AS "amountFen",
+             r.status::text AS status, r.held, o.out_trade_no AS "outTradeNo"
+      FROM refunds r JOIN payment_orders o ON o.id = r.order_id
+      WHERE r.id = ${refundId}::uuid FOR UPDATE OF r`;
+    if (ours?.status !== 'ABNORMAL') return false;
+    await tx.refund.update({
+      where: { id: ours.id },
+      data: { status: 'CLOSED', failureReason: reason, nextCheckAt: null },
+    });
+    if (ours.held) await giveHoldBack(tx, ours);
+    await resolveAbnormal(tx, ours.outTradeNo, reason);
+    log.warn({ outRefundNo: ours.outRefundNo, reason }, 'abnormal refund ended: hold given back');
+    return true;
+  });
+}
+
+/** WeChat never took the refund (it refused the request): REJECTED, and the hold goes back, once. */
 export async function rejectRefund(refundId: string, reason: string): Promise<void> {
   await getDb().$transaction(async (tx) => {
     const [ours] = await tx.$queryRaw<Refund[]>`
@@ -137,14 +200,12 @@ export async function rejectRefund(refundId: string, reason: string): Promise<vo
 }
 
 async function giveHoldBack(tx: Tx, refund: Pick<Refund, 'id' | 'accountId' | 'amountFen'>): Promise<void> {
-  // The entry credits the account itself (a trigger), and is unique per refund.
+  // To the account the hold came from or, if it has been merged into a wallet since (sign-in), to the
+  // end of its chain: a merged account stays empty. The entry credits the account itself (a trigger),
+  // and is unique per refund.
+  const { id: accountId } = await lockChainEnd(tx, refund.accountId);
   await tx.ledgerEntry.create({
-    data: {
-      accountId: refund.accountId,
-      refundId: refund.id,
-      kind: 'REFUND_RETURN',
-      amountFen: refund.amountFen,
-    },
+    data: { accountId, refundId: refund.id, kind: 'REFUND_RETURN', amountFen: refund.amountFen },
   });
 }
 

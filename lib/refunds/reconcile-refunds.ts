@@ -10,11 +10,12 @@ import { submitRefund } from './request-refund';
 
 const log = createLogger('refunds');
 
-// The refunds' safety net, as the reconciler is the payments': every refund that isn't final is asked
+// The refunds' safety net, as the reconciler is the payments': every refund that isn't final (ABNORMAL
+// too: it may be completed in the merchant portal) is asked
 // about at WeChat (by its out_refund_no) when its next_check_at comes, with backoff, leased from
 // PostgreSQL (FOR UPDATE SKIP LOCKED) so that any number of sweepers ask once. A REQUESTED refund
 // WeChat doesn't know (our request was lost) is sent again with the same number; one WeChat still
-// doesn't know after a day of trying becomes a payment exception, held until someone looks.
+// doesn't know after a day of trying becomes a REFUND_STUCK payment exception, held until someone looks.
 
 const LEASE_MS = 2 * 60_000;
 const BATCH_SIZE = 20;
@@ -27,12 +28,18 @@ export interface RefundSweepResult {
 }
 
 export async function reconcileDueRefunds(
-  options: { now?: Date; maxRefunds?: number; signal?: AbortSignal } = {},
+  options: { now?: Date; maxRefunds?: number; maxDurationMs?: number; signal?: AbortSignal } = {},
 ): Promise<RefundSweepResult> {
   const now = options.now ?? new Date();
   const maxRefunds = options.maxRefunds ?? 200;
+  const deadline = Date.now() + (options.maxDurationMs ?? 30_000);
   const result: RefundSweepResult = { checked: 0, failed: 0, throttled: false };
-  while (result.checked < maxRefunds && !result.throttled && !options.signal?.aborted) {
+  while (
+    result.checked < maxRefunds &&
+    Date.now() < deadline &&
+    !result.throttled &&
+    !options.signal?.aborted
+  ) {
     const claimed = await claimDueRefunds(now, Math.min(BATCH_SIZE, maxRefunds - result.checked));
     if (claimed.length === 0) break;
     for (const refund of claimed) {
@@ -54,7 +61,7 @@ async function claimDueRefunds(now: Date, limit: number): Promise<Refund[]> {
     UPDATE refunds AS r
        SET next_check_at = ${leaseUntil}, check_attempts = r.check_attempts + 1
       FROM (SELECT id FROM refunds
-             WHERE status IN ('REQUESTED', 'PROCESSING') AND next_check_at IS NOT NULL
+             WHERE status IN ('REQUESTED', 'PROCESSING', 'ABNORMAL') AND next_check_at IS NOT NULL
                AND next_check_at <= ${now}
              ORDER BY next_check_at
              LIMIT ${limit}
@@ -95,7 +102,7 @@ async function rescheduleOrGiveUp(refund: Refund, now: Date): Promise<void> {
     where: { id: refund.id },
     select: { status: true, checkAttempts: true },
   });
-  if (!current || (current.status !== 'REQUESTED' && current.status !== 'PROCESSING')) return;
+  if (!current || !['REQUESTED', 'PROCESSING', 'ABNORMAL'].includes(current.status)) return;
   const attempts = current.checkAttempts;
   if (attempts >= GIVE_UP_AFTER_ATTEMPTS) {
     const order = await getDb().paymentOrder.findUniqueOrThrow({
@@ -105,7 +112,8 @@ async function rescheduleOrGiveUp(refund: Refund, now: Date): Promise<void> {
     await getDb().$transaction(async (tx) => {
       await recordPaymentException(
         {
-          kind: 'UNEXPECTED_ANSWER',
+          // An ABNORMAL one has its own (REFUND_ABNORMAL), open until someone ends it.
+          kind: 'REFUND_STUCK',
           outTradeNo: order.outTradeNo,
           orderId: refund.orderId,
           details: {
@@ -130,7 +138,11 @@ async function rescheduleOrGiveUp(refund: Refund, now: Date): Promise<void> {
 
 async function reschedule(refundId: string, at: Date): Promise<void> {
   await getDb().refund.updateMany({
-    where: { id: refundId, status: { in: ['REQUESTED', 'PROCESSING'] }, nextCheckAt: { not: null } },
+    where: {
+      id: refundId,
+      status: { in: ['REQUESTED', 'PROCESSING', 'ABNORMAL'] },
+      nextCheckAt: { not: null },
+    },
     data: { nextCheckAt: at },
   });
 }

@@ -59,7 +59,7 @@ export async function readRefundable(outTradeNo: string): Promise<Refundable> {
 }
 
 /** Follows merged_into_id to the account that holds the money now, locking it. */
-async function lockChainEnd(tx: Tx, accountId: string): Promise<{ id: string; balanceFen: bigint }> {
+export async function lockChainEnd(tx: Tx, accountId: string): Promise<{ id: string; balanceFen: bigint }> {
   let id = accountId;
   for (let depth = 0; depth < 16; depth++) {
     const [row] = await tx.$queryRaw<{ id: string; balance_fen: bigint; merged_into_id: string | null }[]>`

@@ -137,7 +137,7 @@ export async function submitRefund(refund: Refund, lane: 'create' | 'background'
     await applyRefundState(answer, { via: 'create' });
   } catch (error) {
     if (isWechatPayError(error) && !error.retryable && REFUSED_CODES.has(error.code)) {
-      await rejectRefund(refund.id, `${error.code}: ${error.message}`);
+      await confirmRefusal(refund, `${error.code}: ${error.message}`);
     } else {
       // Not known whether WeChat has it: the sweep asks (by out_refund_no) and retries with the same number.
       log.warn(
@@ -147,6 +147,27 @@ export async function submitRefund(refund: Refund, lane: 'create' | 'background'
     }
   }
   return getDb().refund.findUniqueOrThrow({ where: { id: refund.id } });
+}
+
+/**
+ * A refusal gives the hold back only once WeChat confirms it has no refund under this number (a signed
+ * answer): an error body is not signed, and another send of the same number (a double click, the
+ * sweep) may have been accepted meanwhile. If WeChat has it, its state is applied instead; if WeChat
+ * can't be asked now, the refund stays REQUESTED for the sweep.
+ */
+async function confirmRefusal(refund: Refund, reason: string): Promise<void> {
+  try {
+    const known = await callWechatPay('background', () =>
+      getWechatPayClient().queryRefund(refund.outRefundNo),
+    );
+    await applyRefundState(known, { via: 'query' });
+  } catch (error) {
+    if (isWechatPayError(error) && error.code === 'RESOURCE_NOT_EXISTS') {
+      await rejectRefund(refund.id, reason);
+      return;
+    }
+    log.warn({ outRefundNo: refund.outRefundNo, err: error }, 'refusal not confirmed; the sweep will ask');
+  }
 }
 
 /** Where WeChat sends refund notifications: beside the payment notification route. */

@@ -4,7 +4,7 @@
 // the environment; DATABASE_URL and the WeChat Pay settings must reach the real stores). Prints the
 // run's totals and the differences it found; exits 1 if the run failed, 2 on bad usage.
 import { createServiceLogger } from '@recharge/log';
-import { parseBillDate } from '@/lib/bills/bill-date';
+import { parseBillDate, whyNotReconcilable } from '@/lib/bills/bill-date';
 import { loadLocalEnvFile } from '../local/load-env-file';
 
 const logger = createServiceLogger('bill-reconcile');
@@ -13,6 +13,11 @@ async function main(): Promise<number> {
   const billDate = parseBillDate(process.argv[2] ?? '');
   if (!billDate) {
     logger.error('usage: npm run bill:reconcile -- YYYY-MM-DD (a Beijing date, e.g. 2026-12-01)');
+    return 2;
+  }
+  const refused = whyNotReconcilable(billDate, new Date());
+  if (refused) {
+    logger.error(`${billDate}: ${refused}`);
     return 2;
   }
   loadLocalEnvFile();

@@ -76,7 +76,9 @@ for (const { name, ...device } of VIEWPORTS) {
       await operator.goto('/admin/bills');
       await operator.getByLabel('账单日期（北京时间）').fill(beijingToday());
       await operator.getByRole('button', { name: '立即对账' }).click();
-      await expect(operator.getByRole('status').filter({ hasText: '对账完成' })).toBeVisible({ timeout: 15_000 });
+      await expect(operator.getByRole('status').filter({ hasText: '对账完成' })).toBeVisible({
+        timeout: 15_000,
+      });
       await operator.reload();
       await shoot(operator, name, 'admin-bills');
       await admin.close();

@@ -16,9 +16,11 @@ const KIND_TEXT = {
   UNKNOWN_ORDER: '微信已收款，本地无此订单',
   CREDITED_NOT_IN_BILL: '本地已入账，账单中没有',
   AMOUNT_MISMATCH: '金额不一致',
+  TRANSACTION_MISMATCH: '微信支付订单号不一致',
   REFUND_NOT_RECORDED: '微信已退款，本地无记录',
   REFUND_NOT_IN_BILL: '本地已退款，账单中没有',
   REFUND_AMOUNT_MISMATCH: '退款金额不一致',
+  REFUND_STATUS_MISMATCH: '微信已退款，本地已退回余额',
   LEDGER_MISMATCH: '账户流水与订单不符',
 } as const;
 

@@ -19,6 +19,12 @@ const KIND_TEXT: Record<string, string> = {
   REFUND_NOT_COVERED: '余额不足以扣减商户平台退款',
   REFUND_MISMATCH: '退款信息不一致',
   REFUND_NOT_RECORDED: '微信支付已退款但本地无记录',
+  REFUND_ABNORMAL: '退款异常：微信支付无法退到用户账户（在订单页处理）',
+  REFUND_STUCK: '退款长时间未完成',
+  BILL_NOT_CREDITED: '对账：微信已收款，本地未入账',
+  BILL_MISSING_AT_WECHAT: '对账：本地有记录，微信账单中没有',
+  BILL_AMOUNT_MISMATCH: '对账：金额不一致',
+  BILL_LEDGER_MISMATCH: '对账：账户流水与订单不符',
 };
 
 export default async function AdminExceptionsPage() {

@@ -15,6 +15,8 @@ CREATE TYPE "RefundOrigin" AS ENUM ('CONSOLE', 'WECHAT');
 ALTER TYPE "PaymentExceptionKind" ADD VALUE 'REFUND_NOT_COVERED';
 ALTER TYPE "PaymentExceptionKind" ADD VALUE 'REFUND_MISMATCH';
 ALTER TYPE "PaymentExceptionKind" ADD VALUE 'REFUND_NOT_RECORDED';
+ALTER TYPE "PaymentExceptionKind" ADD VALUE 'REFUND_ABNORMAL';
+ALTER TYPE "PaymentExceptionKind" ADD VALUE 'REFUND_STUCK';
 
 -- AlterEnum
 -- This migration adds more than one value to an enum.
@@ -155,9 +157,9 @@ ALTER TABLE "refunds" ADD CONSTRAINT "refunds_amount_fen_positive" CHECK ("amoun
 ALTER TABLE "refunds" ADD CONSTRAINT "refunds_check_attempts_nonnegative" CHECK ("check_attempts" >= 0);
 -- Only a refund made at WeChat may go unheld (the balance couldn't cover it); ours are held first.
 ALTER TABLE "refunds" ADD CONSTRAINT "refunds_console_refunds_are_held" CHECK ("origin"::text = 'WECHAT' OR "held");
--- A final refund is nobody's business any more.
+-- A final refund is nobody's business any more (ABNORMAL isn't final: WeChat may still pay it out).
 ALTER TABLE "refunds" ADD CONSTRAINT "refunds_final_leaves_sweep" CHECK (
-  "status"::text IN ('REQUESTED', 'PROCESSING') OR "next_check_at" IS NULL
+  "status"::text IN ('REQUESTED', 'PROCESSING', 'ABNORMAL') OR "next_check_at" IS NULL
 );
 
 -- Each ledger entry points at what caused it: an order, a merge or a refund, with the sign that fits.
@@ -193,13 +195,15 @@ CREATE TRIGGER "ledger_refund_entries_are_final" BEFORE UPDATE OR DELETE ON "led
   EXECUTE FUNCTION "ledger_refund_moves_balance"();
 
 -- What a refund may become: only a paid order is refunded; its amount, order, account and number never
--- change; a final status never changes; an unheld refund may become held (an operator debits it after
--- checking), never the reverse. And payment_orders.refunded_fen follows every refund that counts (all
--- but CLOSED, ABNORMAL, REJECTED), so that payment_orders_refunded_within_amount caps the sum.
+-- change; a final status (SUCCESS, CLOSED, REJECTED) never changes; REJECTED (WeChat never took it) only
+-- comes from REQUESTED; an unheld refund may become held (an operator debits it after checking), never
+-- the reverse. And payment_orders.refunded_fen follows every refund that counts (all but CLOSED and
+-- REJECTED), so that payment_orders_refunded_within_amount caps the sum. Nothing else writes
+-- refunded_fen (payment_orders_refunded_by_refunds_only).
 CREATE FUNCTION "refunds_guard"() RETURNS TRIGGER
 LANGUAGE plpgsql AS $$
 DECLARE
-  "returned" TEXT[] := ARRAY['CLOSED', 'ABNORMAL', 'REJECTED'];
+  "returned" TEXT[] := ARRAY['CLOSED', 'REJECTED'];
   "delta" INTEGER := 0;
 BEGIN
   IF TG_OP = 'INSERT' THEN
@@ -214,8 +218,12 @@ BEGIN
       RAISE EXCEPTION 'refund %: amount, order, account, number, origin and hold never change', OLD."out_refund_no"
         USING ERRCODE = 'check_violation';
     END IF;
-    IF OLD."status"::text IN ('SUCCESS', 'CLOSED', 'ABNORMAL', 'REJECTED') AND NEW."status" <> OLD."status" THEN
+    IF OLD."status"::text IN ('SUCCESS', 'CLOSED', 'REJECTED') AND NEW."status" <> OLD."status" THEN
       RAISE EXCEPTION 'refund % is % (final): it can''t become %', OLD."out_refund_no", OLD."status", NEW."status"
+        USING ERRCODE = 'check_violation';
+    END IF;
+    IF NEW."status"::text = 'REJECTED' AND OLD."status"::text <> 'REJECTED' AND OLD."status"::text <> 'REQUESTED' THEN
+      RAISE EXCEPTION 'refund % is % at WeChat: it can''t be REJECTED', OLD."out_refund_no", OLD."status"
         USING ERRCODE = 'check_violation';
     END IF;
     IF NOT (OLD."status"::text = ANY ("returned")) THEN
@@ -235,10 +243,27 @@ $$;
 CREATE TRIGGER "refunds_guard" BEFORE INSERT OR UPDATE ON "refunds"
   FOR EACH ROW EXECUTE FUNCTION "refunds_guard"();
 
+CREATE FUNCTION "payment_orders_refunded_by_refunds_only"() RETURNS TRIGGER
+LANGUAGE plpgsql AS $$
+BEGIN
+  -- Depth 1: a statement on payment_orders itself, not refunds_guard's update.
+  IF pg_trigger_depth() = 1 THEN
+    RAISE EXCEPTION 'payment_orders.refunded_fen is kept by refunds only (order %)', OLD."id"
+      USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER "payment_orders_refunded_by_refunds_only" BEFORE UPDATE OF "refunded_fen" ON "payment_orders"
+  FOR EACH ROW WHEN (NEW."refunded_fen" IS DISTINCT FROM OLD."refunded_fen")
+  EXECUTE FUNCTION "payment_orders_refunded_by_refunds_only"();
+
 -- At commit, every refund touched has exactly the ledger entries its state calls for: a hold (REFUND,
 -- −amount, on its account) when held, and a return (REFUND_RETURN, +amount) exactly when it is held and
--- ended CLOSED, ABNORMAL or REJECTED. Deferred, so a refund and its entries can be written in any order
--- within one transaction; anything else rolls the transaction back.
+-- ended CLOSED or REJECTED. The return goes to its account or, if that account has been merged into a
+-- wallet since (sign-in), to an account of its merge chain: a merged account stays empty. Deferred, so
+-- a refund and its entries can be written in any order within one transaction; anything else rolls the
+-- transaction back.
 CREATE FUNCTION "refund_ledger_must_match"() RETURNS TRIGGER
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -253,10 +278,18 @@ BEGIN
     SELECT * INTO "r" FROM "refunds" WHERE "id" = NEW."id";
   END IF;
   SELECT count(*) FILTER (WHERE "kind"::text = 'REFUND' AND "amount_fen" = -"r"."amount_fen" AND "account_id" = "r"."account_id"),
-         count(*) FILTER (WHERE "kind"::text = 'REFUND_RETURN' AND "amount_fen" = "r"."amount_fen" AND "account_id" = "r"."account_id")
+         count(*) FILTER (WHERE "kind"::text = 'REFUND_RETURN' AND "amount_fen" = "r"."amount_fen" AND "account_id" IN (
+           WITH RECURSIVE "chain" ("id", "next", "depth") AS (
+             SELECT "a"."id", "a"."merged_into_id", 0 FROM "accounts" "a" WHERE "a"."id" = "r"."account_id"
+             UNION ALL
+             SELECT "a"."id", "a"."merged_into_id", "chain"."depth" + 1
+             FROM "accounts" "a" JOIN "chain" ON "a"."id" = "chain"."next" WHERE "chain"."depth" < 16
+           )
+           SELECT "chain"."id" FROM "chain")
+         )
     INTO "holds", "returns"
   FROM "ledger_entries" WHERE "refund_id" = "r"."id";
-  "want_returns" := CASE WHEN "r"."held" AND "r"."status"::text IN ('CLOSED', 'ABNORMAL', 'REJECTED') THEN 1 ELSE 0 END;
+  "want_returns" := CASE WHEN "r"."held" AND "r"."status"::text IN ('CLOSED', 'REJECTED') THEN 1 ELSE 0 END;
   IF "holds" <> (CASE WHEN "r"."held" THEN 1 ELSE 0 END) OR "returns" <> "want_returns"
      OR (SELECT count(*) FROM "ledger_entries" WHERE "refund_id" = "r"."id") <> "holds" + "returns" THEN
     RAISE EXCEPTION 'refund % (%, held %) has % hold(s) and % return(s) in the ledger',

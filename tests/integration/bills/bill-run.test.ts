@@ -117,12 +117,46 @@ describe('the daily bill run', () => {
     expect(await getDb().billRun.count()).toBe(2);
   });
 
-  it('records a failed run with the reason when WeChat has no bill for the day', async () => {
+  it('finds nothing on a day without transactions on either side', async () => {
     const run = await reconcileBillDay('2020-01-01', 'cli');
-    // No transactions that day at WeChat (NO_STATEMENT_EXIST) and none here: nothing to find.
+    // No transactions that day at WeChat (NO_STATEMENT_EXIST) and none here.
     expect(run.status).toBe('DONE');
     expect(run.wechatPaidCount).toBe(0);
     expect(run.newDifferences).toBe(0);
+  });
+
+  it('fails, storing nothing, when WeChat has no bill for a day we have payments on', async () => {
+    const order = await pay(300);
+    // Paid here on a day the sandbox has no transactions for (a wrong date, a bill not published…).
+    const dayBefore = beijingDateOf(new Date(Date.now() - 3 * 86_400_000));
+    await getDb().paymentOrder.update({
+      where: { id: order.orderId },
+      data: { paidAt: new Date(Date.now() - 3 * 86_400_000) },
+    });
+    const run = await reconcileBillDay(dayBefore, 'cli');
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toContain('NO_STATEMENT_EXIST');
+    expect(
+      await getDb().billDifference.count({ where: { billDate: new Date(`${dayBefore}T00:00:00Z`) } }),
+    ).toBe(0);
+  });
+
+  it('finds a payment that WeChat and we credit to different transactions', async () => {
+    const today = beijingDateOf(new Date());
+    const paid = await pay(600);
+    // Our record names another transaction than WeChat's bill (an old import, a bug): someone must look.
+    await getDb().paymentOrder.update({
+      where: { id: paid.orderId },
+      data: { transactionId: '4200000000000000000000000001' },
+    });
+    const run = await reconcileBillDay(today, 'cli');
+    expect(run.status).toBe('DONE');
+    const found = await getDb().billDifference.findMany({ where: { reference: paid.outTradeNo } });
+    expect(found.map((d) => [d.kind, d.outTradeNo])).toEqual([['TRANSACTION_MISMATCH', paid.outTradeNo]]);
+    const exception = await getDb().paymentException.findUniqueOrThrow({
+      where: { kind_outTradeNo: { kind: 'CONFLICTING_TRANSACTION', outTradeNo: paid.outTradeNo } },
+    });
+    expect(exception.status).toBe('OPEN');
   });
 });
 

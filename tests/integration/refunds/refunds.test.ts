@@ -3,12 +3,15 @@
 // the merchant portal, and the database refusing what the code must never do.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { mergeVisitorAccount } from '@/lib/accounts/merge-visitor-account';
+import { endAbnormal } from '@/lib/admin/refunds';
 import { getDb } from '@/lib/db';
 import { AppError } from '@/lib/http/app-error';
 import { reconcileOrderNow } from '@/lib/orders/reconcile-order';
 import { applyRefundState } from '@/lib/refunds/apply-refund-state';
 import { reconcileDueRefunds } from '@/lib/refunds/reconcile-refunds';
 import { requestRefund } from '@/lib/refunds/request-refund';
+import { getWechatPayClient } from '@/lib/wechat-pay';
 import { ledgerSum, newUser } from '../../support/accounts-fixtures';
 import { balanceOf, createOrderFor, newAccount } from '../../support/orders-fixtures';
 import { type OrdersHarness, startOrdersHarness, waitFor } from '../../support/orders-harness';
@@ -32,6 +35,9 @@ async function paidOrder(amountFen: number) {
   await waitFor(async () => (await balanceOf(accountId)) === BigInt(amountFen));
   return { accountId, ...order };
 }
+
+/** WeChat's view of a refund, as the adapter reads it. */
+const wechatRefund = (outRefundNo: string) => getWechatPayClient().queryRefund(outRefundNo);
 
 const refundRow = (outRefundNo: string) => getDb().refund.findUniqueOrThrow({ where: { outRefundNo } });
 const refund = (outTradeNo: string, amountFen: number, idempotencyKey: string = randomUUID()) =>
@@ -90,37 +96,101 @@ describe('refunds', () => {
     await expect(refund('RCNOSUCHORDER00', 100)).rejects.toThrow('不存在');
   });
 
-  it('gives the hold back once when the refund ends CLOSED or ABNORMAL, whatever repeats', async () => {
-    for (const status of ['CLOSED', 'ABNORMAL'] as const) {
-      const { accountId, outTradeNo } = await paidOrder(900);
-      await harness.control('POST', '/sandbox/faults/refunds', { hold: true });
-      const requested = await refund(outTradeNo, 400);
-      expect(await balanceOf(accountId)).toBe(500n);
-      await harness.control('POST', '/sandbox/refunds/outcome', {
-        out_refund_no: requested.outRefundNo,
-        status,
-      });
-      await waitFor(async () => (await refundRow(requested.outRefundNo)).status === status);
-      // WeChat tells us again (a retried notification), and a query says the same.
-      await harness.control('POST', '/sandbox/refunds/notify', { out_refund_no: requested.outRefundNo });
-      await reconcileDueRefunds({ now: new Date(Date.now() + 3_600_000) });
-      await waitFor(
-        async () =>
-          (await getDb().paymentNotification.count({ where: { outRefundNo: requested.outRefundNo } })) === 2,
-      );
-      expect(await balanceOf(accountId)).toBe(900n);
-      expect(await ledgerSum(accountId)).toBe(900n);
-      const entries = await getDb().ledgerEntry.findMany({
-        where: { refundId: requested.id },
-        orderBy: { createdAt: 'asc' },
-      });
-      expect(entries.map((e) => [e.kind, e.amountFen])).toEqual([
-        ['REFUND', -400n],
-        ['REFUND_RETURN', 400n],
-      ]);
-      expect((await getDb().paymentOrder.findUniqueOrThrow({ where: { outTradeNo } })).refundedFen).toBe(0);
-      await harness.control('POST', '/sandbox/faults/reset');
-    }
+  it('gives the hold back once when the refund ends CLOSED, whatever repeats', async () => {
+    const { accountId, outTradeNo } = await paidOrder(900);
+    await harness.control('POST', '/sandbox/faults/refunds', { hold: true });
+    const requested = await refund(outTradeNo, 400);
+    expect(await balanceOf(accountId)).toBe(500n);
+    await harness.control('POST', '/sandbox/refunds/outcome', {
+      out_refund_no: requested.outRefundNo,
+      status: 'CLOSED',
+    });
+    await waitFor(async () => (await refundRow(requested.outRefundNo)).status === 'CLOSED');
+    // WeChat tells us again (a retried notification), and a query says the same.
+    await harness.control('POST', '/sandbox/refunds/notify', { out_refund_no: requested.outRefundNo });
+    await waitFor(
+      async () =>
+        (await getDb().paymentNotification.count({ where: { outRefundNo: requested.outRefundNo } })) === 2,
+    );
+    expect(await applyRefundState(await wechatRefund(requested.outRefundNo), { via: 'query' })).toBe(
+      'unchanged',
+    );
+    expect(await balanceOf(accountId)).toBe(900n);
+    expect(await ledgerSum(accountId)).toBe(900n);
+    const entries = await getDb().ledgerEntry.findMany({
+      where: { refundId: requested.id },
+      orderBy: { createdAt: 'asc' },
+    });
+    expect(entries.map((e) => [e.kind, e.amountFen])).toEqual([
+      ['REFUND', -400n],
+      ['REFUND_RETURN', 400n],
+    ]);
+    expect((await getDb().paymentOrder.findUniqueOrThrow({ where: { outTradeNo } })).refundedFen).toBe(0);
+  });
+
+  it('keeps an ABNORMAL refund held, with an exception, until an operator ends it: the hold then goes back once', async () => {
+    const { accountId, outTradeNo } = await paidOrder(900);
+    await harness.control('POST', '/sandbox/faults/refunds', { hold: true });
+    const requested = await refund(outTradeNo, 400);
+    await harness.control('POST', '/sandbox/refunds/outcome', {
+      out_refund_no: requested.outRefundNo,
+      status: 'ABNORMAL',
+    });
+    const abnormal = await waitFor(async () => {
+      const row = await refundRow(requested.outRefundNo);
+      return row.status === 'ABNORMAL' ? row : null;
+    });
+    // WeChat couldn't pay it out, but may still (completed in the merchant portal): held, still swept.
+    expect(await balanceOf(accountId)).toBe(500n);
+    expect(abnormal.nextCheckAt).not.toBeNull();
+    const exception = await getDb().paymentException.findUniqueOrThrow({
+      where: { kind_outTradeNo: { kind: 'REFUND_ABNORMAL', outTradeNo } },
+    });
+    expect(exception.status).toBe('OPEN');
+    // An operator decides it won't be completed: the hold goes back, once.
+    const ended = await endAbnormal(abnormal.id, operatorId, '已线下退款');
+    expect(ended.ok).toBe(true);
+    await expect(endAbnormal(abnormal.id, operatorId, '再次')).rejects.toThrow('不是“退款异常”状态');
+    expect((await refundRow(requested.outRefundNo)).status).toBe('CLOSED');
+    expect(await balanceOf(accountId)).toBe(900n);
+    expect(await ledgerSum(accountId)).toBe(900n);
+    const resolved = await getDb().paymentException.findUniqueOrThrow({ where: { id: exception.id } });
+    expect(resolved.status).toBe('RESOLVED');
+    const audit = await getDb().adminAction.findMany({
+      where: { target: outTradeNo, action: 'refund.end-abnormal' },
+    });
+    expect(audit).toHaveLength(1);
+  });
+
+  it('lets an ABNORMAL refund that WeChat completes succeed, keeping the hold', async () => {
+    const { accountId, outTradeNo } = await paidOrder(600);
+    await harness.control('POST', '/sandbox/faults/refunds', { hold: true });
+    const requested = await refund(outTradeNo, 100);
+    const abnormal = { ...(await wechatRefund(requested.outRefundNo)), status: 'ABNORMAL' as const };
+    expect(await applyRefundState(abnormal, { via: 'query' })).toBe('applied');
+    expect(await applyRefundState({ ...abnormal, status: 'SUCCESS' }, { via: 'query' })).toBe('applied');
+    expect((await refundRow(requested.outRefundNo)).status).toBe('SUCCESS');
+    expect(await balanceOf(accountId)).toBe(500n);
+    const exception = await getDb().paymentException.findUniqueOrThrow({
+      where: { kind_outTradeNo: { kind: 'REFUND_ABNORMAL', outTradeNo } },
+    });
+    expect(exception.status).toBe('RESOLVED');
+  });
+
+  it('gives a hold back to the wallet the visitor account was merged into meanwhile', async () => {
+    const { accountId, outTradeNo } = await paidOrder(1000);
+    await harness.control('POST', '/sandbox/faults/refunds', { hold: true });
+    const requested = await refund(outTradeNo, 400);
+    const userId = await newUser();
+    expect((await mergeVisitorAccount(accountId, userId)).merged).toBe(true);
+    expect(await balanceOf(userId)).toBe(600n);
+    await harness.control('POST', '/sandbox/refunds/outcome', {
+      out_refund_no: requested.outRefundNo,
+      status: 'CLOSED',
+    });
+    await waitFor(async () => (await refundRow(requested.outRefundNo)).status === 'CLOSED');
+    expect(await balanceOf(userId)).toBe(1000n);
+    expect(await balanceOf(accountId)).toBe(0n);
   });
 
   it('gives the hold back when WeChat refuses the refund (NOT_ENOUGH), and says why', async () => {

@@ -5,6 +5,7 @@ import {
   beijingHour,
   parseBillDate,
   previousBeijingDay,
+  whyNotReconcilable,
 } from '@/lib/bills/bill-date';
 import { compareDay, type OurOrder, type OurRefund } from '@/lib/bills/compare';
 import type { TradeBillRow } from '@/lib/wechat-pay';
@@ -180,6 +181,46 @@ describe('compareDay', () => {
   });
 });
 
+describe('compareDay, where money may have moved twice', () => {
+  it.each(['REJECTED', 'CLOSED'])(
+    'reports a refund WeChat paid out that is %s here (its hold given back)',
+    (status) => {
+      const { differences } = compareDay(
+        { rows: [row({}), refundRow()] },
+        ...maps([order({})], [refund({ status, ledgerFen: 300 })]),
+      );
+      expect(differences.map((d) => [d.kind, d.reference, d.details.ourStatus])).toEqual([
+        ['REFUND_STATUS_MISMATCH', 'RF1', status],
+      ]);
+    },
+  );
+
+  it('does not report a refund WeChat still pays out that is ABNORMAL or under way here', () => {
+    for (const status of ['ABNORMAL', 'PROCESSING', 'REQUESTED']) {
+      const { differences } = compareDay(
+        { rows: [row({}), refundRow()] },
+        ...maps([order({})], [refund({ status })]),
+      );
+      expect(differences).toEqual([]);
+    }
+  });
+
+  it('reports a payment credited here to another transaction than the bill names', () => {
+    const { differences } = compareDay(
+      { rows: [row({})] },
+      ...maps([order({ transactionId: '4200000009' })]),
+    );
+    expect(differences).toEqual([
+      {
+        kind: 'TRANSACTION_MISMATCH',
+        reference: 'RC1',
+        outTradeNo: 'RC1',
+        details: { wechatAmountFen: 1000, transactionId: '4200000001', ourTransactionId: '4200000009' },
+      },
+    ]);
+  });
+});
+
 describe('bill dates (Beijing days)', () => {
   it('accepts real dates only', () => {
     expect(parseBillDate('2026-12-01')).toBe('2026-12-01');
@@ -194,6 +235,14 @@ describe('bill dates (Beijing days)', () => {
     expect(end.toISOString()).toBe('2026-12-01T16:00:00.000Z');
     expect(beijingDateOf(new Date('2026-11-30T16:00:00Z'))).toBe('2026-12-01');
     expect(beijingDateOf(new Date('2026-11-30T15:59:59Z'))).toBe('2026-11-30');
+  });
+
+  it('reconciles days from three months ago up to today, not the future', () => {
+    const now = new Date('2026-12-02T02:00:00Z');
+    expect(whyNotReconcilable('2026-12-02', now)).toBeNull();
+    expect(whyNotReconcilable('2026-09-03', now)).toBeNull();
+    expect(whyNotReconcilable('2026-12-03', now)).toBe('不能核对未来的日期');
+    expect(whyNotReconcilable('2026-09-02', now)).toBe('微信支付只保留三个月内的账单（2026-09-03 起）');
   });
 
   it('names yesterday and the hour in Beijing', () => {

@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import styles from '@/components/admin/admin.module.css';
 import { AdminNav } from '@/components/admin/admin-nav';
+import { EndAbnormalForm } from '@/components/admin/end-abnormal-form';
 import { RefundForm } from '@/components/admin/refund-form';
 import { requireOperator } from '@/lib/admin/operator';
 import { getOrderDetail } from '@/lib/admin/orders';
@@ -26,7 +27,8 @@ const LEDGER_TEXT = {
 export default async function AdminOrderPage({ params }: PageProps<'/admin/orders/[outTradeNo]'>) {
   const operator = await requireOperator();
   const { outTradeNo } = await params;
-  const detail = await getOrderDetail(decodeURIComponent(outTradeNo));
+  // Next.js has decoded the segment already.
+  const detail = await getOrderDetail(outTradeNo);
   if (!detail) notFound();
   const { order, notifications, ledger, actions } = detail;
   const { balanceFen: balance, refundableFen: refundable } = await readRefundable(order.outTradeNo);
@@ -113,9 +115,10 @@ export default async function AdminOrderPage({ params }: PageProps<'/admin/order
                 {refund.outRefundNo}
               </span>,
               formatYuan(refund.amountFen),
-              <span key="st" data-testid="admin-refund-status">
-                {REFUND_STATUS_LABELS[refund.status]}
+              <span key="st">
+                <span data-testid="admin-refund-status">{REFUND_STATUS_LABELS[refund.status]}</span>
                 {refund.failureReason ? `（${refund.failureReason}）` : ''}
+                {refund.status === 'ABNORMAL' && <EndAbnormalForm refundId={refund.id} />}
               </span>,
               refund.origin === 'CONSOLE' ? '运营后台' : '微信支付商户平台',
               refund.reason ?? '—',
