@@ -74,8 +74,9 @@ export function parseTradeBill(text: string, billDate: string): TradeBill {
   // A day without detail lines may come as the summary alone.
   if (!header.includes(SUMMARY_COLUMNS.totalCount)) {
     const columns = locateColumns(header, ROW_COLUMNS, 1);
-    for (at = 1; lines[at]?.startsWith('`'); at++) {
-      rows.push(readRow(fieldsOf(lines[at], header.length, at + 1, columns)));
+    at = 1;
+    for (let line = lines[at]; line?.startsWith('`'); line = lines[++at]) {
+      rows.push(readRow(fieldsOf(line, header.length, at + 1, columns)));
     }
   }
 
@@ -83,6 +84,7 @@ export function parseTradeBill(text: string, billDate: string): TradeBill {
   if (summaryLine === undefined) throw malformed(`line ${at + 1}: no summary after the detail lines`);
   const summaryHeader = summaryLine.split(',');
   const summaryColumns = locateColumns(summaryHeader, SUMMARY_COLUMNS, at + 1);
+  if (totalsLine === undefined) throw malformed(`line ${at + 2}: no line of totals after the summary header`);
   const summary = readSummary(fieldsOf(totalsLine, summaryHeader.length, at + 2, summaryColumns));
   if (rest.length > 0) throw malformed(`line ${at + 3}: nothing may follow the line of totals`);
   checkTotals(rows, summary);
@@ -118,15 +120,16 @@ type Fields<K extends string> = {
 };
 
 function fieldsOf<K extends string>(
-  line: string | undefined,
+  line: string,
   width: number,
   lineNumber: number,
   columns: Record<K, number>,
 ): Fields<K> {
+  if (!line.startsWith('`')) throw malformed(`line ${lineNumber}: fields must each start with a backtick`);
   // Split on ",`" rather than ",": a comma inside a product name or attach then stays in its field.
-  const values = line?.startsWith('`') ? line.slice(1).split(',`') : [];
+  const values = line.slice(1).split(',`');
   if (values.length !== width) {
-    throw malformed(`line ${lineNumber}: expected ${width} fields, each starting with a backtick`);
+    throw malformed(`line ${lineNumber}: expected ${width} fields, found ${values.length}`);
   }
   const text = (key: K) => values[columns[key]] as string;
   const read =

@@ -36,7 +36,7 @@ export async function sendSignedRequest(
   transport: Transport,
   request: SignedRequest,
 ): Promise<VerifiedResponse> {
-  const { status, body } = await exchange(config, transport, request, { successIsSigned: true });
+  const { status, body } = await exchange(config, transport, request, true);
   return { status, body: new TextDecoder().decode(body) };
 }
 
@@ -50,12 +50,7 @@ export async function downloadSigned(
   transport: Transport,
   pathWithQuery: string,
 ): Promise<Uint8Array> {
-  const { body } = await exchange(
-    config,
-    transport,
-    { method: 'GET', pathWithQuery },
-    { successIsSigned: false },
-  );
+  const { body } = await exchange(config, transport, { method: 'GET', pathWithQuery }, false);
   return body;
 }
 
@@ -63,7 +58,8 @@ async function exchange(
   config: WechatPayConfig,
   transport: Transport,
   request: SignedRequest,
-  { successIsSigned }: { successIsSigned: boolean },
+  /** False for bill files: WeChat doesn't sign them. */
+  successMustBeSigned: boolean,
 ): Promise<{ status: number; body: Uint8Array }> {
   // Serialised once: the signature must cover the very bytes that go on the wire.
   const body = request.json === undefined ? '' : JSON.stringify(request.json);
@@ -108,7 +104,7 @@ async function exchange(
   // An API's 2xx must be signed (an unsigned success is forged). Error answers, and the bill files WeChat
   // serves, are not always signed; their signature is checked when present, but its absence must not
   // hide WeChat's error code.
-  if ((isSuccess && successIsSigned) || hasSignatureHeaders(response.headers)) {
+  if ((isSuccess && successMustBeSigned) || hasSignatureHeaders(response.headers)) {
     const check = verifyWechatPaySignature(signed, config.verificationKeys, transport.now());
     if (!check.ok) {
       throw new WechatPayError({

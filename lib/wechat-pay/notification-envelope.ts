@@ -25,7 +25,7 @@ export type IncomingNotification = {
   rawBody: Uint8Array;
 };
 
-export type OpenedNotification =
+type OpenedNotification =
   | { ok: true; notificationId: string; eventType: string; resource: unknown }
   | { ok: false; reason: EnvelopeFailureReason };
 

@@ -102,7 +102,7 @@ export const refundRequestSchema = z.strictObject({
     .string()
     .min(1, 'reason must not be empty (leave it out instead)')
     .refine(
-      (value) => Buffer.byteLength(value, 'utf8') <= REFUND_REASON_MAX_BYTES,
+      (value) => new TextEncoder().encode(value).length <= REFUND_REASON_MAX_BYTES,
       `reason must be at most ${REFUND_REASON_MAX_BYTES} bytes of UTF-8`,
     )
     .optional(),

@@ -139,6 +139,29 @@ describe('parseTradeBill reads a bill', () => {
     });
   });
 
+  it('keeps a BOM that is not at the start of the text: it belongs to a field', () => {
+    expect(
+      parseTradeBill(withPaymentField('商户数据包', '\uFEFFaccount:42'), BILL_DATE).rows[0]?.attach,
+    ).toBe('\uFEFFaccount:42');
+  });
+
+  it('counts past nine lines', () => {
+    const lines = Array.from({ length: 12 }, () => PAYMENT_LINE);
+    const totals = {
+      总交易单数: '12',
+      应结订单总金额: '600.00',
+      退款总金额: '0.00',
+      充值券退款总金额: '0.00',
+      手续费总金额: '3.60000',
+      订单总金额: '600.00',
+      申请退款总金额: '0.00',
+    };
+    expect(parseTradeBill(billText({ lines, totals }), BILL_DATE).summary).toMatchObject({
+      totalCount: 12,
+      feeFen: 360,
+    });
+  });
+
   it('keeps a comma inside a field in that field: fields are split at ",`"', () => {
     const bill = parseTradeBill(withPaymentField('商品名称', '充值,¥50'), BILL_DATE);
     expect(bill.rows[0]?.body).toBe('充值,¥50');
@@ -235,6 +258,8 @@ describe('parseTradeBill reads money without floating point', () => {
     ['-0.12000', -12],
     ['-0.12', -12],
     ['12.34000', 1234],
+    ['123.45000', 12345],
+    ['-1234.56', -123456],
   ])('fee %s → %i fen', (fee, fen) => {
     const text = billText({
       lines: [{ ...PAYMENT_LINE, 手续费: fee }],
@@ -345,7 +370,7 @@ describe('parseTradeBill refuses a bill it cannot trust', () => {
 
   it('a summary header without its line of totals', () => {
     const cut = billText().split('\n').slice(0, 4).join('\n');
-    expectMalformed(cut, 'line 5: expected 7 fields, each starting with a backtick');
+    expectMalformed(cut, 'line 5: no line of totals after the summary header');
   });
 
   it('a line after the totals', () => {
@@ -359,17 +384,25 @@ describe('parseTradeBill refuses a bill it cannot trust', () => {
 
   it('a detail line with a field missing', () => {
     const short = billText().replace(',`account:42', '');
-    expectMalformed(short, 'line 2: expected 27 fields, each starting with a backtick');
+    expectMalformed(short, 'line 2: expected 27 fields, found 26');
   });
 
   it('a detail line with a field too many', () => {
     const long = billText().replace(',`account:42', ',`account:42,`extra');
-    expectMalformed(long, 'line 2: expected 27 fields');
+    expectMalformed(long, 'line 2: expected 27 fields, found 28');
   });
 
   it('a line of totals without the backticks', () => {
     const text = billText().replace(backticked(TOTALS, SUMMARY_COLUMNS), Object.values(TOTALS).join(','));
-    expectMalformed(text, 'line 5: expected 7 fields, each starting with a backtick');
+    expectMalformed(text, 'line 5: fields must each start with a backtick');
+  });
+
+  it('a line of totals whose first field lacks its backtick', () => {
+    const text = billText().replace(
+      backticked(TOTALS, SUMMARY_COLUMNS),
+      backticked(TOTALS, SUMMARY_COLUMNS).slice(1),
+    );
+    expectMalformed(text, 'line 5: fields must each start with a backtick');
   });
 
   it.each(['-1', '02', '2.0', 'two', '', '9007199254740993'])('a transaction count of %j', (count) => {
@@ -427,7 +460,10 @@ describe('parseTradeBill refuses a bill it cannot trust', () => {
 
   it('names every total that disagrees', () => {
     const totals = { ...TOTALS, 总交易单数: '5', 订单总金额: '0.00' };
-    const error = expectMalformed(billText({ totals }), 'the totals disagree');
+    const error = expectMalformed(
+      billText({ totals }),
+      'the totals disagree with the lines: 总交易单数 5, lines 2; 订单总金额 0 fen, lines 5000 fen',
+    );
     expect(error.detail).toEqual(['总交易单数 5, lines 2', '订单总金额 0 fen, lines 5000 fen']);
   });
 

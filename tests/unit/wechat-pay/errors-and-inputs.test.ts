@@ -36,6 +36,38 @@ describe('WechatPayError', () => {
   });
 });
 
+describe('WechatPayError.retryable: the same call again may succeed', () => {
+  it.each<{ code: string; httpStatus?: number; retryable: boolean }>([
+    { code: 'NETWORK_ERROR', retryable: true },
+    { code: 'TIMEOUT', retryable: true },
+    // WeChat's codes that ask for the same call again, whatever status they come with.
+    { code: 'SYSTEM_ERROR', httpStatus: 400, retryable: true },
+    { code: 'SYSTEMERROR', retryable: true },
+    { code: 'FREQUENCY_LIMITED', httpStatus: 403, retryable: true },
+    { code: 'STATEMENT_CREATING', httpStatus: 400, retryable: true },
+    // Otherwise the status decides: 429 and 5xx are WeChat's "try again".
+    { code: 'NO_STATEMENT_EXIST', httpStatus: 400, retryable: false },
+    { code: 'ORDER_NOT_EXIST', httpStatus: 404, retryable: false },
+    { code: 'ANYTHING', httpStatus: 428, retryable: false },
+    { code: 'ANYTHING', httpStatus: 429, retryable: true },
+    { code: 'ANYTHING', httpStatus: 499, retryable: false },
+    { code: 'ANYTHING', httpStatus: 500, retryable: true },
+    { code: 'BILL_MALFORMED', retryable: false },
+    { code: 'BILL_HASH_MISMATCH', retryable: false },
+  ])('$code (HTTP $httpStatus) → $retryable', ({ code, httpStatus, retryable }) => {
+    expect(new WechatPayError({ code, message: code, httpStatus }).retryable).toBe(retryable);
+  });
+
+  it('an explicit retryable wins over the rule', () => {
+    expect(new WechatPayError({ code: 'BILL_HASH_MISMATCH', message: 'x', retryable: true }).retryable).toBe(
+      true,
+    );
+    expect(new WechatPayError({ code: 'SYSTEM_ERROR', message: 'x', retryable: false }).retryable).toBe(
+      false,
+    );
+  });
+});
+
 describe('buildNativeOrderRequest rejects what WeChat would refuse, saying what is wrong', () => {
   it.each<{ name: string; input: Partial<typeof VALID> & Record<string, unknown>; message: string }>([
     {

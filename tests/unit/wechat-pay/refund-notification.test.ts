@@ -36,6 +36,7 @@ function buildWireRefundResource(overrides: Record<string, unknown> = {}) {
 type Options = {
   /** The decrypted resource; a string is sent as it is. */
   resource?: unknown;
+  associatedData?: string;
   eventType?: string;
   /** Replaces fields of the encrypted resource's wrapper. */
   wrapper?: Record<string, unknown>;
@@ -51,7 +52,11 @@ function buildRefundNotification(options: Options = {}) {
     typeof options.resource === 'string'
       ? options.resource
       : JSON.stringify(options.resource ?? buildWireRefundResource());
-  const encrypted = encryptAsWechatPay(options.apiV3Key ?? keys.apiV3Key, plaintext, 'refund');
+  const encrypted = encryptAsWechatPay(
+    options.apiV3Key ?? keys.apiV3Key,
+    plaintext,
+    options.associatedData ?? 'refund',
+  );
   const envelope = {
     id: 'EV-2026112518061012345',
     create_time: '2026-11-25T18:06:12+08:00',
@@ -108,6 +113,14 @@ describe('parseRefundNotification', () => {
 
   it('accepts a resource whose original_type is left out', () => {
     const notification = buildRefundNotification({ wrapper: { original_type: undefined } });
+    expect(parseRefundNotification(notification, config, NOW).ok).toBe(true);
+  });
+
+  it('authenticates a resource without associated_data as one with empty associated data', () => {
+    const notification = buildRefundNotification({
+      associatedData: '',
+      wrapper: { associated_data: undefined },
+    });
     expect(parseRefundNotification(notification, config, NOW).ok).toBe(true);
   });
 

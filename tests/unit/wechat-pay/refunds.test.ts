@@ -147,6 +147,11 @@ describe('createRefund', () => {
       input: { notifyUrl: 'http://pay.example.com/refund-notify' },
       message: 'notify_url must be https',
     },
+    ...['ftp', 'xhttp', 'httpx'].map((scheme) => ({
+      name: `a ${scheme}: notify URL on loopback`,
+      input: { notifyUrl: `${scheme}://127.0.0.1:3000/refund-notify` },
+      message: 'notify_url',
+    })),
     {
       name: 'a notify URL over 256 characters',
       input: { notifyUrl: `https://pay.example.com/${'n'.repeat(233)}` },
@@ -182,6 +187,13 @@ describe('createRefund', () => {
       refund: input.refundFen ?? REFUND.refundFen,
       total: REFUND.totalFen,
       currency: 'CNY',
+    });
+  });
+
+  it('says what an out_refund_no must be', async () => {
+    const { client } = fakeWechatPay(() => respond(200, buildWireRefund()));
+    await expect(caught(client.createRefund({ ...REFUND, outRefundNo: 'RF#1' }))).resolves.toMatchObject({
+      message: 'out_refund_no: out_refund_no must be 1–64 characters of [0-9A-Za-z_-|*@]',
     });
   });
 
@@ -247,6 +259,13 @@ describe('createRefund', () => {
       httpStatus: 200,
     });
   });
+
+  it('names the wrong field of an answer by its path', async () => {
+    const body = buildWireRefund({ amount: { total: 5000, refund: 20.5, currency: 'CNY' } });
+    const { client } = fakeWechatPay(() => respond(200, body));
+    const error = await caught(client.createRefund(REFUND));
+    expect(error.detail).toEqual([expect.objectContaining({ path: 'amount.refund' })]);
+  });
 });
 
 describe('refund answers are verified like every answer', () => {
@@ -258,10 +277,9 @@ describe('refund answers are verified like every answer', () => {
     { signing: 'probe', retryable: true },
   ])('a refund answer with signature "$signing" is INVALID_SIGNATURE', async ({ signing, retryable }) => {
     const { client } = fakeWechatPay(() => respond(200, buildWireRefund({ status: 'SUCCESS' }), signing));
-    await expect(caught(client.createRefund(REFUND))).resolves.toMatchObject({
-      code: 'INVALID_SIGNATURE',
-      retryable,
-    });
+    const error = await caught(client.createRefund(REFUND));
+    expect(error).toMatchObject({ code: 'INVALID_SIGNATURE', retryable });
+    expect(error.message).toMatch(/^WeChat Pay response signature rejected \([A-Z_]+\) on HTTP 200$/);
     await expect(caught(client.queryRefund(REFUND.outRefundNo))).resolves.toMatchObject({
       code: 'INVALID_SIGNATURE',
       retryable,
@@ -294,6 +312,15 @@ describe('refund errors: retryable only where the same out_refund_no again is ri
       httpStatus: status,
       retryable,
       message: `message for ${code}`,
+    });
+  });
+
+  it('a 5xx without an error body from a proxy is retryable, and says so', async () => {
+    const { client } = fakeWechatPay(() => respond(503, 'Service Unavailable', 'none'));
+    await expect(caught(client.createRefund(REFUND))).resolves.toMatchObject({
+      code: 'INVALID_RESPONSE',
+      retryable: true,
+      message: 'WeChat Pay answered HTTP 503 without an error body',
     });
   });
 

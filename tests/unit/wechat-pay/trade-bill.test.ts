@@ -102,6 +102,9 @@ describe('requestTradeBill', () => {
     const { client, sent } = fakeBillServer();
     const error = await caught(client.requestTradeBill(billDate, options as never));
     expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', retryable: false });
+    expect(error.message).toBe(
+      options ? 'tar_type must be GZIP or absent' : 'bill_date must be a date written YYYY-MM-DD',
+    );
     expect(sent).toHaveLength(0);
   });
 
@@ -158,16 +161,30 @@ describe('requestTradeBill', () => {
       name: 'a link that is no URL',
       body: { hash_type: 'SHA1', hash_value: 'a'.repeat(40), download_url: 'file' },
     },
-    {
-      name: 'a link that is not http(s)',
-      body: { hash_type: 'SHA1', hash_value: 'a'.repeat(40), download_url: 'ftp://127.0.0.1:3100/bill' },
-    },
+    ...['ftp', 'xhttp', 'httpx', 'xhttps'].map((scheme) => ({
+      name: `a link on ${scheme}:`,
+      body: {
+        hash_type: 'SHA1',
+        hash_value: 'a'.repeat(40),
+        download_url: `${scheme}://127.0.0.1:3100/bill`,
+      },
+    })),
   ])('refuses a signed answer with $name as INVALID_RESPONSE', async ({ body }) => {
     const { client } = fakeWechatPayFor(config, () => respond(200, body));
-    await expect(caught(client.requestTradeBill(BILL_DATE))).resolves.toMatchObject({
+    await expect(caught(client.downloadTradeBill(BILL_DATE))).resolves.toMatchObject({
       code: 'INVALID_RESPONSE',
       httpStatus: 200,
+      message: 'WeChat Pay answered HTTP 200 with an unexpected body',
     });
+  });
+
+  it('says which field of the answer is wrong', async () => {
+    const body = { hash_type: 'SHA1', hash_value: 'xyz', download_url: DOWNLOAD_URL };
+    const { client } = fakeWechatPayFor(config, () => respond(200, body));
+    const error = await caught(client.requestTradeBill(BILL_DATE));
+    expect(error.detail).toEqual([
+      { path: 'hash_value', message: 'hash_value must be 40 hexadecimal digits' },
+    ]);
   });
 });
 
@@ -212,6 +229,7 @@ describe('downloadTradeBill', () => {
     expect(error).toMatchObject({
       code: 'BILL_HASH_MISMATCH',
       retryable: true,
+      message: 'the downloaded trade bill does not match the SHA-1 WeChat Pay announced',
       detail: { expected: '0'.repeat(40), actual: sha1(PLAIN_BILL()) },
     });
   });
@@ -271,10 +289,12 @@ describe('downloadTradeBill', () => {
   ])('never sends our signature to a link on another origin: %s', async (downloadUrl) => {
     const { client, sent } = fakeBillServer({ downloadUrl });
     const error = await caught(client.downloadTradeBill(BILL_DATE));
+    const { origin } = new URL(downloadUrl);
     expect(error).toMatchObject({
       code: 'INVALID_RESPONSE',
       retryable: false,
-      detail: { origin: new URL(downloadUrl).origin },
+      message: `WeChat Pay gave a bill download URL on another origin (${origin}); not requested`,
+      detail: { origin },
     });
     expect(sent).toHaveLength(1);
   });
