@@ -16,7 +16,7 @@ export async function endAbnormal(
   note: string,
 ): Promise<{ ok: boolean; message: string }> {
   const refund = await getDb().refund.findUnique({ where: { id: refundId }, include: { order: true } });
-  if (!refund || refund.status !== 'ABNORMAL') throw new AppError('conflict', '该退款不是“退款异常”状态');
+  if (refund?.status !== 'ABNORMAL') throw new AppError('conflict', '该退款不是“退款异常”状态');
   const atWechat = await callWechatPay('create', () => getWechatPayClient().queryRefund(refund.outRefundNo));
   if (atWechat.status !== 'ABNORMAL') {
     await applyRefundState(atWechat, { via: 'query' });
