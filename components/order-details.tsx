@@ -5,6 +5,8 @@ type OrderDetailsProps = {
   outTradeNo: string;
   /** Left out where the amount is already the page's headline. */
   amountFen?: number;
+  /** What refunds took of it; shown when some did. */
+  refundedFen?: number;
   balanceFen?: bigint;
   paidAt?: Date;
   createdAt?: Date;
@@ -20,6 +22,7 @@ type OrderDetailsProps = {
 export function OrderDetails({
   outTradeNo,
   amountFen,
+  refundedFen,
   balanceFen,
   paidAt,
   createdAt,
@@ -29,6 +32,11 @@ export function OrderDetails({
   return (
     <dl className="detail-list">
       {amountFen !== undefined && <Row label="订单金额">{formatYuan(amountFen)}</Row>}
+      {refundedFen !== undefined && refundedFen > 0 && (
+        <Row label="已退款" testId="refunded-amount">
+          {formatYuan(refundedFen)}
+        </Row>
+      )}
       {balanceFen !== undefined && (
         <Row label="当前余额" testId="balance">
           {formatYuan(balanceFen)}

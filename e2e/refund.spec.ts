@@ -54,6 +54,8 @@ test('an operator refunds part of a recharge; the payer sees it; a second refund
     expect(await readBalanceFen(page)).toBe(700);
     await page.goto('/orders');
     await expect(page.getByTestId('history-status').first()).toHaveText(`已退款 ${yuan(300)}`);
+    await page.getByTestId('history-order').first().getByRole('link').click();
+    await expect(page.getByTestId('refunded-amount')).toHaveText(yuan(300));
   });
 
   await test.step('a second refund over what is left (¥7.00) is refused, with the reason', async () => {

@@ -45,6 +45,7 @@ export function RechargeResult({ result, pollIntervalMs }: RechargeResultProps) 
         outTradeNo={result.outTradeNo}
         // A paid order's amount is the headline already.
         amountFen={status === 'PAID' ? undefined : result.amountFen}
+        refundedFen={result.refundedFen}
         balanceFen={result.balanceFen}
         paidAt={result.paidAt}
         createdAt={result.paidAt ? undefined : result.createdAt}

@@ -12,6 +12,8 @@ export interface OrderResult {
   paidAt?: Date;
   createdAt: Date;
   balanceFen: bigint;
+  /** What refunds hold or gave back of it (under way and done). */
+  refundedFen: number;
 }
 
 /** The result page's data, from the database (the source of truth). Null unless the order is in this wallet. */
@@ -29,6 +31,7 @@ export async function getOrderResult(orderId: string, accountId: string | null):
     amountFen: order.amountFen,
     createdAt: order.createdAt,
     balanceFen: order.account.balanceFen,
+    refundedFen: order.refundedFen,
   };
   if (order.failureReason) result.reason = order.failureReason;
   if (order.paidAt) result.paidAt = order.paidAt;
