@@ -70,6 +70,22 @@ test('an operator refunds part of a recharge; the payer sees it; a second refund
     expect(await readBalanceFen(page)).toBe(700);
   });
 
+  await test.step('the operator reconciles today against the bill, and looks at the payment exceptions', async () => {
+    await admin.getByRole('link', { name: '对账' }).click();
+    await expect(admin.getByRole('heading', { level: 1, name: '对账' })).toBeVisible();
+    await admin
+      .getByLabel('账单日期（北京时间）')
+      .fill(new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10));
+    await admin.getByRole('button', { name: '立即对账' }).click();
+    await expect(admin.getByRole('status').filter({ hasText: '对账完成' })).toBeVisible({ timeout: 20_000 });
+    await admin.reload();
+    await expect(admin.getByTestId('bill-day').first()).toContainText('已完成');
+    await expectAccessible(admin, 'the console: bills');
+    await admin.getByRole('link', { name: '支付异常' }).click();
+    await expect(admin.getByRole('heading', { level: 1, name: '支付异常' })).toBeVisible();
+    await expectAccessible(admin, 'the console: payment exceptions');
+  });
+
   await test.step('the payer, and someone not signed in, get 404 on /admin', async () => {
     for (const visitor of [page, await anonymousVisitor()]) {
       const response = await visitor.goto('/admin');
