@@ -1,0 +1,195 @@
+// Refunds at their edges: forged notifications, a portal refund of a payment we haven't settled yet,
+// an order WeChat reports refunded whose refunds we ask about, and the sweep's backoff and giving up.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { getDb } from '@/lib/db';
+import { handleRefundNotification } from '@/lib/refunds/handle-refund-notification';
+import { learnRefundsOf } from '@/lib/refunds/learn-refunds';
+import { reconcileDueRefunds } from '@/lib/refunds/reconcile-refunds';
+import { requestRefund } from '@/lib/refunds/request-refund';
+import { newUser } from '../../support/accounts-fixtures';
+import { useFreshDatabase } from '../../support/fresh-database';
+import { balanceOf, createOrderFor, newAccount } from '../../support/orders-fixtures';
+import { type OrdersHarness, startOrdersHarness, waitFor } from '../../support/orders-harness';
+
+let harness: OrdersHarness;
+let database: { drop(): Promise<void> };
+let operatorId: string;
+beforeAll(async () => {
+  // The sweep takes every due refund in the database: only this file's.
+  database = await useFreshDatabase();
+  harness = await startOrdersHarness();
+  operatorId = await newUser();
+});
+beforeEach(async () => {
+  await harness.control('POST', '/sandbox/faults/reset');
+});
+afterAll(async () => {
+  await harness.close();
+  await database.drop();
+});
+
+async function paidOrder(amountFen: number) {
+  const accountId = await newAccount();
+  const order = await createOrderFor(accountId, amountFen);
+  await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo });
+  await waitFor(async () => (await balanceOf(accountId)) === BigInt(amountFen));
+  return { accountId, ...order };
+}
+
+const refund = (outTradeNo: string, amountFen: number) =>
+  requestRefund({ outTradeNo, amountFen, operatorId, idempotencyKey: randomUUID() });
+
+describe('refund notifications', () => {
+  it('refuses one that is not signed by WeChat, and records nothing', async () => {
+    const headers = new Headers({
+      'wechatpay-serial': 'PUB_KEY_ID_0000000000000000000000000000',
+      'wechatpay-signature': 'bm90IGEgc2lnbmF0dXJl',
+      'wechatpay-timestamp': String(Math.floor(Date.now() / 1000)),
+      'wechatpay-nonce': 'n0nce',
+    });
+    const body = Buffer.from(JSON.stringify({ id: 'EV-forged', event_type: 'REFUND.SUCCESS', resource: {} }));
+    const answer = await handleRefundNotification(headers, body);
+    expect(answer).toEqual({ status: 401, body: { code: 'FAIL', message: 'notification rejected' } });
+    expect(await getDb().paymentNotification.count({ where: { notificationId: 'EV-forged' } })).toBe(0);
+  });
+
+  it('settles a payment we never heard of before recording its portal refund', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 1000);
+    await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo, notify: false });
+    const portal = await harness.control<{ out_refund_no: string }>('POST', '/sandbox/refunds/portal', {
+      out_trade_no: order.outTradeNo,
+      amount: 400,
+      notify_url: process.env.WECHATPAY_REFUND_NOTIFY_URL,
+    });
+    const recorded = await waitFor(() =>
+      getDb().refund.findUnique({ where: { outRefundNo: portal.out_refund_no } }),
+    );
+    expect(recorded.held).toBe(true);
+    expect((await getDb().paymentOrder.findUniqueOrThrow({ where: { id: order.orderId } })).status).toBe(
+      'PAID',
+    );
+    expect(await balanceOf(accountId)).toBe(600n);
+  });
+});
+
+describe('a transaction WeChat reports refunded', () => {
+  it('asks WeChat about our refunds still under way, and opens nothing when one is recorded', async () => {
+    const { accountId, outTradeNo, orderId } = await paidOrder(800);
+    await harness.control('POST', '/sandbox/faults/refunds', { hold: true });
+    const requested = await refund(outTradeNo, 300);
+    // It succeeds at WeChat, and its notification is lost.
+    await harness.control('POST', '/sandbox/faults/notifications', { lose: 1 });
+    await harness.control('POST', '/sandbox/refunds/outcome', {
+      out_refund_no: requested.outRefundNo,
+      status: 'SUCCESS',
+    });
+    await learnRefundsOf({ id: orderId, outTradeNo });
+    expect((await getDb().refund.findUniqueOrThrow({ where: { id: requested.id } })).status).toBe('SUCCESS');
+    expect(await balanceOf(accountId)).toBe(500n);
+    expect(await getDb().paymentException.count({ where: { kind: 'REFUND_NOT_RECORDED', outTradeNo } })).toBe(
+      0,
+    );
+  });
+
+  it('opens REFUND_NOT_RECORDED when none of its refunds still counts here', async () => {
+    const { outTradeNo, orderId } = await paidOrder(500);
+    await harness.control('POST', '/sandbox/faults/refunds', { hold: true });
+    const requested = await refund(outTradeNo, 100);
+    // A refund of ours that is given back (CLOSED) doesn't count as recorded.
+    await harness.control('POST', '/sandbox/refunds/outcome', {
+      out_refund_no: requested.outRefundNo,
+      status: 'CLOSED',
+    });
+    await waitFor(
+      async () =>
+        (await getDb().refund.findUniqueOrThrow({ where: { id: requested.id } })).status === 'CLOSED',
+    );
+    await learnRefundsOf({ id: orderId, outTradeNo });
+    const exception = await getDb().paymentException.findUniqueOrThrow({
+      where: { kind_outTradeNo: { kind: 'REFUND_NOT_RECORDED', outTradeNo } },
+    });
+    expect(exception.orderId).toBe(orderId);
+    expect(exception.status).toBe('OPEN');
+  });
+});
+
+describe('the refund sweep', () => {
+  it('backs off while WeChat can not be asked, then gives up with a REFUND_STUCK exception, holding the money', async () => {
+    const { accountId, outTradeNo } = await paidOrder(900);
+    await harness.control('POST', '/sandbox/faults/api', {
+      endpoint: 'refund',
+      kind: 'system-error',
+      count: 1,
+    });
+    const requested = await refund(outTradeNo, 200);
+    expect(requested.status).toBe('REQUESTED');
+    await harness.control('POST', '/sandbox/faults/api', {
+      endpoint: 'refund-query',
+      kind: 'system-error',
+      count: 100,
+    });
+
+    const now = new Date(Date.now() + 60_000);
+    const first = await reconcileDueRefunds({ now });
+    expect(first).toEqual({ checked: 1, failed: 1, throttled: false });
+    const after = await getDb().refund.findUniqueOrThrow({ where: { id: requested.id } });
+    expect(after.checkAttempts).toBe(1);
+    // 30 s after the first attempt, doubling with each.
+    expect(after.nextCheckAt?.getTime()).toBe(now.getTime() + 30_000);
+    await getDb().refund.update({ where: { id: requested.id }, data: { checkAttempts: 3 } });
+    await reconcileDueRefunds({ now: new Date(now.getTime() + 31_000) });
+    const later = await getDb().refund.findUniqueOrThrow({ where: { id: requested.id } });
+    expect(later.checkAttempts).toBe(4);
+    expect(later.nextCheckAt?.getTime()).toBe(now.getTime() + 31_000 + 240_000);
+
+    await getDb().refund.update({ where: { id: requested.id }, data: { checkAttempts: 23 } });
+    await reconcileDueRefunds({ now: new Date(now.getTime() + 600_000) });
+    const stuck = await getDb().refund.findUniqueOrThrow({ where: { id: requested.id } });
+    expect(stuck.status).toBe('REQUESTED');
+    expect(stuck.nextCheckAt).toBeNull();
+    const exception = await getDb().paymentException.findUniqueOrThrow({
+      where: { kind_outTradeNo: { kind: 'REFUND_STUCK', outTradeNo } },
+    });
+    expect(exception.details).toMatchObject({
+      outRefundNo: requested.outRefundNo,
+      checks: 24,
+      status: 'REQUESTED',
+    });
+    expect(await balanceOf(accountId)).toBe(700n);
+    // Out of the sweep: nothing more is asked.
+    expect(await reconcileDueRefunds({ now: new Date(now.getTime() + 7_200_000) })).toEqual({
+      checked: 0,
+      failed: 0,
+      throttled: false,
+    });
+  });
+
+  it('keeps an ABNORMAL refund held and asks WeChat about it only hourly', async () => {
+    const { accountId, outTradeNo } = await paidOrder(700);
+    await harness.control('POST', '/sandbox/faults/refunds', { hold: true });
+    const requested = await refund(outTradeNo, 300);
+    await harness.control('POST', '/sandbox/refunds/outcome', {
+      out_refund_no: requested.outRefundNo,
+      status: 'ABNORMAL',
+    });
+    const abnormal = await waitFor(async () => {
+      const row = await getDb().refund.findUniqueOrThrow({ where: { id: requested.id } });
+      return row.status === 'ABNORMAL' ? row : null;
+    });
+    // Not due for an hour.
+    expect(abnormal.nextCheckAt && abnormal.nextCheckAt.getTime() - Date.now()).toBeGreaterThan(59 * 60_000);
+    expect((await reconcileDueRefunds({ now: new Date(Date.now() + 60_000) })).checked).toBe(0);
+    const hourLater = new Date(Date.now() + 61 * 60_000);
+    expect(await reconcileDueRefunds({ now: hourLater })).toEqual({
+      checked: 1,
+      failed: 0,
+      throttled: false,
+    });
+    const still = await getDb().refund.findUniqueOrThrow({ where: { id: requested.id } });
+    expect(still.status).toBe('ABNORMAL');
+    expect(still.nextCheckAt?.getTime()).toBeGreaterThan(hourLater.getTime());
+    expect(await balanceOf(accountId)).toBe(400n);
+  });
+});
