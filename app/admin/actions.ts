@@ -5,13 +5,14 @@ import {
   billRunForm,
   endAbnormalForm,
   type FormState,
+  holdUncoveredForm,
   refundForm,
   resolveExceptionForm,
 } from '@/lib/admin/actions-schema';
 import { recordBillRunRequest } from '@/lib/admin/bills';
 import { creditAfterCheck, resolveException } from '@/lib/admin/exceptions';
 import { requireOperator } from '@/lib/admin/operator';
-import { endAbnormal } from '@/lib/admin/refunds';
+import { endAbnormal, holdUncoveredRefund } from '@/lib/admin/refunds';
 import { parseBillDate, whyNotReconcilable } from '@/lib/bills/bill-date';
 import { BillRunBusyError, reconcileBillDay } from '@/lib/bills/run-bill-reconciliation';
 import { AppError } from '@/lib/http/app-error';
@@ -89,17 +90,18 @@ export async function billRunAction(_previous: FormState, formData: FormData): P
   if (!billDate) return { ok: false, message: '请选择有效的日期' };
   const refused = whyNotReconcilable(billDate, new Date());
   if (refused) return { ok: false, message: refused };
-  await recordBillRunRequest(operator.id, billDate);
+  let run: Awaited<ReturnType<typeof reconcileBillDay>>;
   try {
-    const run = await reconcileBillDay(billDate, 'console');
-    revalidatePath('/admin/bills');
-    return run.status === 'DONE'
-      ? { ok: true, message: `${billDate} 对账完成：新发现 ${run.newDifferences} 项差异` }
-      : { ok: false, message: `${billDate} 对账失败：${run.error ?? ''}` };
+    run = await reconcileBillDay(billDate, 'console');
   } catch (error) {
     if (error instanceof BillRunBusyError) return { ok: false, message: `${billDate} 正在对账，请稍后刷新` };
     throw error;
   }
+  await recordBillRunRequest(operator.id, billDate, run.id);
+  revalidatePath('/admin/bills');
+  return run.status === 'DONE'
+    ? { ok: true, message: `${billDate} 对账完成：新发现 ${run.newDifferences} 项差异` }
+    : { ok: false, message: `${billDate} 对账失败：${run.error ?? ''}` };
 }
 
 export async function endAbnormalAction(_previous: FormState, formData: FormData): Promise<FormState> {
@@ -114,5 +116,19 @@ export async function endAbnormalAction(_previous: FormState, formData: FormData
     if (error instanceof AppError && error.status < 500) return { ok: false, message: error.message };
     log.error({ err: error }, 'ending an abnormal refund failed');
     return { ok: false, message: '暂时无法向微信支付查询，请稍后再试' };
+  }
+}
+
+export async function holdUncoveredAction(_previous: FormState, formData: FormData): Promise<FormState> {
+  const operator = await requireOperator();
+  const parsed = holdUncoveredForm.safeParse(Object.fromEntries(formData));
+  if (!parsed.success) return { ok: false, message: '表单有误' };
+  try {
+    const result = await holdUncoveredRefund(parsed.data.refundId, operator.id);
+    revalidatePath('/admin', 'layout');
+    return result;
+  } catch (error) {
+    if (error instanceof AppError && error.status < 500) return { ok: false, message: error.message };
+    throw error;
   }
 }

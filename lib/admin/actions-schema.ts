@@ -30,6 +30,8 @@ export const endAbnormalForm = z.object({
   note: z.string().trim().min(1, '请写明为何结束该退款').max(500, '说明最多 500 字'),
 });
 
+export const holdUncoveredForm = z.object({ refundId: z.uuid() });
+
 export const billRunForm = z.object({
   billDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '请选择日期'),
 });

@@ -28,9 +28,13 @@ export async function listBillDays(days = 14) {
   }));
 }
 
-/** An operator asked for a day's run: recorded before it starts (a run may take a while, or fail). */
-export async function recordBillRunRequest(operatorId: string, billDate: string): Promise<void> {
+/** An operator ran a day: recorded with the run it made. */
+export async function recordBillRunRequest(
+  operatorId: string,
+  billDate: string,
+  runId: string,
+): Promise<void> {
   await getDb().adminAction.create({
-    data: { actorId: operatorId, action: 'bill.run', target: billDate, details: {} },
+    data: { actorId: operatorId, action: 'bill.run', target: billDate, details: { runId } },
   });
 }

@@ -1,8 +1,10 @@
 import 'server-only';
 import { getDb } from '../db';
 import { AppError } from '../http/app-error';
+import { formatYuan } from '../money';
 import { callWechatPay } from '../rate-limit/wechat-pay-budget';
 import { applyRefundState, endAbnormalRefund } from '../refunds/apply-refund-state';
+import { lockChainEnd } from '../refunds/refundable';
 import { getWechatPayClient } from '../wechat-pay';
 
 // An ABNORMAL refund (WeChat couldn't pay it out: the payer's card refused it) stays held until it is
@@ -36,4 +38,72 @@ export async function endAbnormal(
     },
   });
   return { ok: true, message: `退款 ${refund.outRefundNo} 已结束，金额已退回余额` };
+}
+
+/**
+ * A refund made at WeChat that the balance couldn't cover was recorded without a hold (its
+ * REFUND_NOT_COVERED exception is open). Once the balance covers it (the payer recharged, say), an
+ * operator takes the hold after checking: the REFUND entry debits the balance (a trigger), which the
+ * database refuses below zero; the refund is held from then on (never the reverse).
+ */
+export async function holdUncoveredRefund(
+  refundId: string,
+  operatorId: string,
+): Promise<{ ok: boolean; message: string }> {
+  return getDb().$transaction(async (tx) => {
+    const [refund] = await tx.$queryRaw<
+      {
+        id: string;
+        out_refund_no: string;
+        amount_fen: number;
+        held: boolean;
+        status: string;
+        out_trade_no: string;
+        account_id: string;
+      }[]
+    >`
+      SELECT r.id, r.out_refund_no, r.amount_fen, r.held, r.status::text AS status, o.out_trade_no, r.account_id
+      FROM refunds r JOIN payment_orders o ON o.id = r.order_id
+      WHERE r.id = ${refundId}::uuid FOR UPDATE OF r`;
+    if (!refund || refund.held || refund.status === 'CLOSED' || refund.status === 'REJECTED') {
+      throw new AppError('conflict', '该退款不需要补扣');
+    }
+    const account = await lockChainEnd(tx, refund.account_id);
+    if (account.balanceFen < BigInt(refund.amount_fen)) {
+      throw new AppError(
+        'unprocessable_entity',
+        `余额不足：需要 ${formatYuan(refund.amount_fen)}，余额 ${formatYuan(account.balanceFen)}`,
+      );
+    }
+    // The hold stays on the refund's own account (the deferred check wants it there); the chain end
+    // is that account unless it was merged since, and then the merge moved what it held.
+    if (account.id !== refund.account_id) throw new AppError('conflict', '该账户已合并，请核实后手工处理');
+    await tx.refund.update({ where: { id: refund.id }, data: { held: true } });
+    await tx.ledgerEntry.create({
+      data: {
+        accountId: refund.account_id,
+        refundId: refund.id,
+        kind: 'REFUND',
+        amountFen: -refund.amount_fen,
+      },
+    });
+    await tx.paymentException.updateMany({
+      where: { kind: 'REFUND_NOT_COVERED', outTradeNo: refund.out_trade_no, status: 'OPEN' },
+      data: {
+        status: 'RESOLVED',
+        resolvedAt: new Date(),
+        resolvedBy: operatorId,
+        resolution: `补扣 ${refund.out_refund_no}`,
+      },
+    });
+    await tx.adminAction.create({
+      data: {
+        actorId: operatorId,
+        action: 'refund.hold-uncovered',
+        target: refund.out_trade_no,
+        details: { outRefundNo: refund.out_refund_no, amountFen: refund.amount_fen },
+      },
+    });
+    return { ok: true, message: `已从余额补扣 ${formatYuan(refund.amount_fen)}` };
+  });
 }

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mergeVisitorAccount } from '@/lib/accounts/merge-visitor-account';
-import { endAbnormal } from '@/lib/admin/refunds';
+import { endAbnormal, holdUncoveredRefund } from '@/lib/admin/refunds';
 import { getDb } from '@/lib/db';
 import { AppError } from '@/lib/http/app-error';
 import { reconcileOrderNow } from '@/lib/orders/reconcile-order';
@@ -281,6 +281,25 @@ describe('refunds', () => {
       refundFen: 100,
       balanceFen: '50',
     });
+
+    // Not while the balance can't cover it; once the payer recharged, an operator takes the hold, once.
+    await expect(holdUncoveredRefund(recorded.id, operatorId)).rejects.toThrow('余额不足');
+    const more = await createOrderFor(accountId, 500);
+    await harness.control('POST', '/sandbox/pay', { out_trade_no: more.outTradeNo });
+    await waitFor(async () => (await balanceOf(accountId)) === 550n);
+    expect(await holdUncoveredRefund(recorded.id, operatorId)).toEqual({
+      ok: true,
+      message: '已从余额补扣 ¥1.00',
+    });
+    await expect(holdUncoveredRefund(recorded.id, operatorId)).rejects.toThrow('该退款不需要补扣');
+    expect(await balanceOf(accountId)).toBe(450n);
+    expect((await getDb().paymentException.findUniqueOrThrow({ where: { id: exception.id } })).status).toBe(
+      'RESOLVED',
+    );
+    const audit = await getDb().adminAction.findMany({
+      where: { target: outTradeNo, action: 'refund.hold-uncovered' },
+    });
+    expect(audit.map((a) => a.actorId)).toEqual([operatorId]);
   });
 
   it('credits a transaction WeChat reports as REFUND and opens REFUND_NOT_RECORDED until its refund is learned', async () => {

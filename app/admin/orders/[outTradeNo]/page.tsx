@@ -5,6 +5,7 @@ import { notFound } from 'next/navigation';
 import styles from '@/components/admin/admin.module.css';
 import { AdminNav } from '@/components/admin/admin-nav';
 import { EndAbnormalForm } from '@/components/admin/end-abnormal-form';
+import { HoldUncoveredForm } from '@/components/admin/hold-uncovered-form';
 import { RefundForm } from '@/components/admin/refund-form';
 import { requireOperator } from '@/lib/admin/operator';
 import { getOrderDetail } from '@/lib/admin/orders';
@@ -119,6 +120,12 @@ export default async function AdminOrderPage({ params }: PageProps<'/admin/order
                 <span data-testid="admin-refund-status">{REFUND_STATUS_LABELS[refund.status]}</span>
                 {refund.failureReason ? `（${refund.failureReason}）` : ''}
                 {refund.status === 'ABNORMAL' && <EndAbnormalForm refundId={refund.id} />}
+                {!refund.held && refund.status !== 'CLOSED' && refund.status !== 'REJECTED' && (
+                  <>
+                    （未从余额扣减）
+                    <HoldUncoveredForm refundId={refund.id} />
+                  </>
+                )}
               </span>,
               refund.origin === 'CONSOLE' ? '运营后台' : '微信支付商户平台',
               refund.reason ?? '—',
