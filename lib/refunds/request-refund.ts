@@ -17,8 +17,8 @@ const log = createLogger('refunds');
 // refund row, its REFUND ledger entry (which debits the balance: a trigger) and the audit record, so
 // the money can't be refunded twice nor leave a balance below zero whatever happens next. Then WeChat
 // is asked with the refund's out_refund_no, which every later retry reuses: WeChat refunds once per
-// number. What WeChat answers moves the refund on (applyRefundState); a refusal that proves nothing
-// left the merchant gives the hold back; anything else (a timeout, a 5xx, an answer we can't verify)
+// number. What WeChat answers moves the refund on (applyRefundState); a refusal gives the hold back
+// once a signed query says WeChat has no refund under that number; anything else (a timeout, a 5xx)
 // leaves it REQUESTED for the refund sweep to ask about.
 
 export interface RefundRequest {
@@ -30,19 +30,6 @@ export interface RefundRequest {
   /** The console form's key: a double click or a resubmission makes one refund. */
   idempotencyKey: string;
 }
-
-/** WeChat's answers that say the refund was not created: nothing left the merchant. */
-const REFUSED_CODES = new Set([
-  'NOT_ENOUGH',
-  'INVALID_REQUEST',
-  'PARAM_ERROR',
-  'USER_ACCOUNT_ABNORMAL',
-  'MCH_NOT_EXISTS',
-  'NO_AUTH',
-  'SIGN_ERROR',
-  'ORDER_NOT_EXIST',
-  'RESOURCE_NOT_EXISTS',
-]);
 
 export async function requestRefund(request: RefundRequest): Promise<Refund> {
   if (!Number.isSafeInteger(request.amountFen) || request.amountFen <= 0) {
@@ -136,7 +123,8 @@ export async function submitRefund(refund: Refund, lane: 'create' | 'background'
     );
     await applyRefundState(answer, { via: 'create' });
   } catch (error) {
-    if (isWechatPayError(error) && !error.retryable && REFUSED_CODES.has(error.code)) {
+    // A refusal (NOT_ENOUGH, INVALID_REQUEST…: retrying can't help) may mean nothing left the merchant.
+    if (isWechatPayError(error) && !error.retryable) {
       await confirmRefusal(refund, `${error.code}: ${error.message}`);
     } else {
       // Not known whether WeChat has it: the sweep asks (by out_refund_no) and retries with the same number.

@@ -74,6 +74,44 @@ describe('refund notifications', () => {
   });
 });
 
+describe('a refusal', () => {
+  it('is not believed when WeChat has the refund after all (an answer that fails verification)', async () => {
+    const { accountId, outTradeNo } = await paidOrder(600);
+    await harness.control('POST', '/sandbox/faults/api', {
+      endpoint: 'refund',
+      kind: 'bad-signature',
+      count: 1,
+    });
+    const requested = await refund(outTradeNo, 250);
+    // The answer was refused (not WeChat's signature), but WeChat took the refund: a signed query says so.
+    expect(['PROCESSING', 'SUCCESS']).toContain(requested.status);
+    expect(await balanceOf(accountId)).toBe(350n);
+    const atWechat = await harness.control<unknown[]>('GET', `/sandbox/refunds?out_trade_no=${outTradeNo}`);
+    expect(atWechat).toHaveLength(1);
+  });
+
+  it('leaves the refund held and REQUESTED when WeChat can not be asked to confirm it', async () => {
+    const { accountId, outTradeNo } = await paidOrder(600);
+    await harness.control('POST', '/sandbox/faults/refunds', { notEnough: 1 });
+    await harness.control('POST', '/sandbox/faults/api', {
+      endpoint: 'refund-query',
+      kind: 'system-error',
+      count: 1,
+    });
+    const requested = await refund(outTradeNo, 250);
+    expect(requested.status).toBe('REQUESTED');
+    expect(await balanceOf(accountId)).toBe(350n);
+    // The sweep asks: WeChat has no such refund (the NOT_ENOUGH was true), so it is sent again under
+    // the same number, and goes through this time.
+    await reconcileDueRefunds({ now: new Date(Date.now() + 60_000) });
+    await waitFor(
+      async () =>
+        (await getDb().refund.findUniqueOrThrow({ where: { id: requested.id } })).status === 'SUCCESS',
+    );
+    expect(await balanceOf(accountId)).toBe(350n);
+  });
+});
+
 describe('a transaction WeChat reports refunded', () => {
   it('asks WeChat about our refunds still under way, and opens nothing when one is recorded', async () => {
     const { accountId, outTradeNo, orderId } = await paidOrder(800);
