@@ -74,6 +74,34 @@ describe('refund notifications', () => {
   });
 });
 
+describe('a refund notification that can not be handled yet', () => {
+  it('answers 500 while the payment can not be settled, and records the refund on WeChat’s retry', async () => {
+    const accountId = await newAccount();
+    const order = await createOrderFor(accountId, 800);
+    await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo, notify: false });
+    // Asking WeChat about the payment fails once: the first delivery can't be handled.
+    await harness.control('POST', '/sandbox/faults/api', {
+      endpoint: 'query',
+      kind: 'system-error',
+      count: 1,
+    });
+    const portal = await harness.control<{ out_refund_no: string }>('POST', '/sandbox/refunds/portal', {
+      out_trade_no: order.outTradeNo,
+      amount: 300,
+      notify_url: process.env.WECHATPAY_REFUND_NOTIFY_URL,
+    });
+    const log = await waitFor(async () => {
+      const entries = await harness.control<{ outcome: string; status?: number }[]>(
+        'GET',
+        `/sandbox/notifications?out_refund_no=${portal.out_refund_no}`,
+      );
+      return entries.some((e) => e.outcome === 'acknowledged') ? entries : null;
+    });
+    expect(log.map((e) => e.status)).toEqual([500, 204]);
+    expect(await balanceOf(accountId)).toBe(500n);
+  });
+});
+
 describe('a refusal', () => {
   it('is not believed when WeChat has the refund after all (an answer that fails verification)', async () => {
     const { accountId, outTradeNo } = await paidOrder(600);
