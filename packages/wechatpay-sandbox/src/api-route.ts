@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApiResult, closeOrder, createNativeOrder, queryOrder } from './api';
 import { verifyMerchantRequest } from './auth';
 import { applyTradeBill, downloadBill } from './bill-api';
+import { listCertificates } from './certificates-api';
 import type { SandboxContext } from './context';
 import { WechatPayError } from './errors';
 import type { ApiFault, Endpoint } from './faults';
@@ -46,6 +47,9 @@ function matchRoute(ctx: SandboxContext, request: IncomingMessage, url: URL): Ap
   if (request.method === 'GET' && url.pathname === '/v3/bill/tradebill') {
     const origin = originOf(request);
     return { endpoint: 'tradebill', run: () => applyTradeBill(ctx, url.searchParams, origin) };
+  }
+  if (request.method === 'GET' && url.pathname === '/v3/certificates') {
+    return { endpoint: 'certificates', run: () => listCertificates(ctx) };
   }
   if (request.method === 'GET' && url.pathname === '/v3/billdownload/file') {
     return { endpoint: 'download', run: () => downloadBill(ctx, url.searchParams) };
@@ -110,5 +114,11 @@ export async function handleApi(
   ctx.logger.info({ method: request.method, target: logged, status: result.status, code }, 'api call');
   if (delayMs > 0) await sleep(delayMs);
   if (result.file) sendFile(response, result.file, requestId);
-  else sendSigned(response, ctx.signer, result.status, result.body, requestId, signature);
+  else {
+    const requestSerial = request.headers['wechatpay-serial'];
+    const signer = ctx.platformKeys.forResponse(
+      typeof requestSerial === 'string' ? requestSerial : undefined,
+    );
+    sendSigned(response, signer, result.status, result.body, requestId, signature);
+  }
 }

@@ -54,7 +54,7 @@ export function verifyMerchantRequest(
 
   if (fields.get('mchid') !== merchant.mchid) throw signError('Authorization 中的 mchid 不是本商户号');
   if (fields.get('serial_no') !== merchant.serialNo) {
-    throw signError('serial_no 与商户 API 证书序列号不匹配');
+    throw signError('商户证书序列号有误。请使用签名私钥匹配的证书序列号');
   }
   const timestamp = fields.get('timestamp') ?? '';
   if (!/^\d{1,12}$/.test(timestamp)) throw signError('timestamp 必须是以秒为单位的 Unix 时间戳');

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createServiceLogger } from '@recharge/log';
 import { z } from 'zod';
+import { VERIFICATION_MODES } from './platform-keys';
 import { startSandbox } from './server';
 
 // `tsx src/cli.ts`: runs the sandbox on a fixed port with keys named by the environment. Settings come
@@ -28,6 +29,10 @@ const envSchema = z
     SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(DEFAULT_PORT),
     SANDBOX_TIME_SCALE: z.coerce.number().positive().default(1),
     SANDBOX_MERCHANT_NAME: z.string().min(1).optional(),
+    // How WeChat signs: public-key (PUB_KEY_ID_…), certificate (platform certificates served by
+    // GET /v3/certificates) or both (the switch-over between them).
+    SANDBOX_VERIFICATION_MODE: z.enum(VERIFICATION_MODES).default('public-key'),
+    SANDBOX_CERTIFICATE_VALIDITY_DAYS: z.coerce.number().positive().optional(),
     // Refunds and bills: the refund notify URL configured in the merchant portal, seconds a refund stays
     // PROCESSING (divided by SANDBOX_TIME_SCALE), and the fee rate the trade bill charges.
     SANDBOX_REFUND_NOTIFY_URL: z.url().optional(),
@@ -91,6 +96,8 @@ async function main(): Promise<void> {
     wechatpayPublicKeyId: env.WECHATPAY_PUBLIC_KEY_ID,
     apiV3Key: env.WECHATPAY_APIV3_KEY,
     timeScale: env.SANDBOX_TIME_SCALE,
+    verificationMode: env.SANDBOX_VERIFICATION_MODE,
+    certificateValidityDays: env.SANDBOX_CERTIFICATE_VALIDITY_DAYS,
     merchantName: env.SANDBOX_MERCHANT_NAME,
     refundNotifyUrl: env.SANDBOX_REFUND_NOTIFY_URL,
     refundDelaySeconds: env.SANDBOX_REFUND_DELAY_SECONDS,

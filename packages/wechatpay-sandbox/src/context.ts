@@ -6,8 +6,8 @@ import type { SandboxLogger } from './logger';
 import type { LoginApp, LoginStore } from './login-store';
 import type { Notifier } from './notify';
 import type { OAuthFault, SnsEndpoint } from './oauth-faults';
+import type { PlatformKeys } from './platform-keys';
 import type { RefundStore } from './refund-store';
-import type { WechatpaySigner } from './signing';
 import type { OrderStore } from './store';
 import type { Timers } from './timers';
 
@@ -17,7 +17,12 @@ export interface SandboxContext {
   appid: string;
   merchantName: string;
   merchant: MerchantIdentity;
-  signer: WechatpaySigner;
+  /** Which key signs answers and notifications: the public key and/or platform certificates. */
+  platformKeys: PlatformKeys;
+  /** Seals notification resources and platform certificates. */
+  apiV3Key: string;
+  /** A rotation's later phases (POST /sandbox/certificates/rotate with phase all). */
+  rotationTimers: Timers;
   store: OrderStore;
   notifier: Notifier;
   apiFaults: FaultQueue<ApiFault>;

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { closeOrderBySandbox, failOrder, payOrder } from './actions';
 import { billControlRoutes } from './bill-control';
+import { certificateControlRoutes, resetCertificates } from './certificate-control';
 import type { SandboxContext } from './context';
 import { WechatPayError } from './errors';
 import { API_FAULT_KINDS, ENDPOINTS, noNotificationFaults } from './faults';
@@ -117,10 +118,12 @@ const routes: Record<string, Handler> = {
     ctx.store.clear();
     resetRefunds(ctx);
     resetLogins(ctx);
+    resetCertificates(ctx);
     return { ok: true };
   },
   ...refundControlRoutes,
   ...billControlRoutes,
+  ...certificateControlRoutes,
   ...loginControlRoutes,
 };
 

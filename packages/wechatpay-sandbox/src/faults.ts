@@ -10,6 +10,7 @@ export const ENDPOINTS = [
   'refund-query',
   'tradebill',
   'download',
+  'certificates',
 ] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 

@@ -34,15 +34,29 @@ export interface NotificationEnvelope {
   resource: EncryptedResource;
 }
 
-function encryptResource(plaintext: string, originalType: OriginalType, apiV3Key: string): EncryptedResource {
+/**
+ * AEAD_AES_256_GCM as WeChat seals data for the merchant (notification resources, platform certificates):
+ * key = the APIv3 key, a 12-character nonce, the given associated data, and the 16-byte tag appended to the
+ * ciphertext before base64.
+ */
+export function sealWithApiV3Key(
+  plaintext: string,
+  associatedData: string,
+  apiV3Key: string,
+): { ciphertext: string; nonce: string } {
   const nonce = randomAlphanumeric(12);
   const cipher = createCipheriv('aes-256-gcm', Buffer.from(apiV3Key, 'utf8'), Buffer.from(nonce, 'utf8'));
-  cipher.setAAD(Buffer.from(originalType, 'utf8'));
+  cipher.setAAD(Buffer.from(associatedData, 'utf8'));
   const encrypted = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+  return { ciphertext: encrypted.toString('base64'), nonce };
+}
+
+function encryptResource(plaintext: string, originalType: OriginalType, apiV3Key: string): EncryptedResource {
+  const { ciphertext, nonce } = sealWithApiV3Key(plaintext, originalType, apiV3Key);
   return {
     original_type: originalType,
     algorithm: 'AEAD_AES_256_GCM',
-    ciphertext: encrypted.toString('base64'),
+    ciphertext,
     associated_data: originalType,
     nonce,
   };

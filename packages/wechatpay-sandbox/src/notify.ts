@@ -58,7 +58,8 @@ export class Notifier {
   private readonly aborter = new AbortController();
 
   constructor(
-    private readonly signer: WechatpaySigner,
+    /** The key to sign the next attempt with (it changes as WeChat rotates certificates). */
+    private readonly signer: () => WechatpaySigner,
     private readonly apiV3Key: string,
     private readonly timeScale: number,
     private readonly logger: SandboxLogger,
@@ -179,7 +180,7 @@ export class Notifier {
     signature: SignatureKind,
   ): Promise<DeliveryLogEntry> {
     // Fresh timestamp and nonce per attempt, as a merchant's replay window expects.
-    const headers = { ...this.signer.headersFor(delivery.body, signature) };
+    const headers = { ...this.signer().headersFor(delivery.body, signature) };
     try {
       const answer = await postJson(
         delivery.notifyUrl,

@@ -17,11 +17,11 @@ export { type SandboxLogger, silentLogger } from './logger';
 import { Notifier } from './notify';
 import { type OAuthFault, SNS_ENDPOINTS } from './oauth-faults';
 import { handlePhone } from './phone-page';
+import { PlatformKeys, VERIFICATION_MODES, type VerificationMode } from './platform-keys';
 import { handleConnect } from './qrconnect';
 import { randomAlphanumeric } from './random';
 import { RefundStore } from './refund-store';
 import { isAcceptableNotifyUrl } from './schemas';
-import { WechatpaySigner } from './signing';
 import { handleSns } from './sns-route';
 import { OrderStore } from './store';
 import { Timers } from './timers';
@@ -43,8 +43,16 @@ export interface SandboxOptions {
   merchantPublicKeyPem: string;
   /** Signs responses and notifications. */
   wechatpayPrivateKeyPem: string;
-  /** `PUB_KEY_ID_…`, sent as Wechatpay-Serial. */
+  /** `PUB_KEY_ID_…`, sent as Wechatpay-Serial when signing with the public key. */
   wechatpayPublicKeyId: string;
+  /**
+   * How WeChat signs: with the public key (default; what new merchants get), with platform certificates
+   * that the merchant downloads from GET /v3/certificates (issued at start by a sandbox CA), or both (the
+   * switch-over from certificates to the public key).
+   */
+  verificationMode?: VerificationMode;
+  /** Validity of the platform certificates the sandbox issues. Default 5 years (WeChat's). */
+  certificateValidityDays?: number;
   /** 32 bytes; encrypts notification resources. */
   apiV3Key: string;
   /** Divides WeChat's notification retry delays, and refundDelaySeconds. Default 1. */
@@ -102,6 +110,12 @@ function checkOptions(opts: SandboxOptions): void {
   if (!opts.wechatpayPublicKeyId.startsWith('PUB_KEY_ID_')) {
     throw new Error('wechatpayPublicKeyId must start with PUB_KEY_ID_');
   }
+  if (opts.verificationMode !== undefined && !VERIFICATION_MODES.includes(opts.verificationMode)) {
+    throw new Error(`verificationMode must be one of ${VERIFICATION_MODES.join(', ')}`);
+  }
+  if (opts.certificateValidityDays !== undefined && !(opts.certificateValidityDays > 0)) {
+    throw new Error('certificateValidityDays must be > 0');
+  }
   if (opts.timeScale !== undefined && !(opts.timeScale > 0)) throw new Error('timeScale must be > 0');
   if (opts.refundDelaySeconds !== undefined && !(opts.refundDelaySeconds >= 0)) {
     throw new Error('refundDelaySeconds must be ≥ 0');
@@ -135,15 +149,22 @@ function loginApps(opts: SandboxOptions): Map<string, LoginApp> {
 
 function createContext(opts: SandboxOptions): SandboxContext {
   const logger = opts.logger ?? silentLogger;
-  const signer = new WechatpaySigner(opts.wechatpayPrivateKeyPem, opts.wechatpayPublicKeyId);
+  const platformKeys = new PlatformKeys({
+    mode: opts.verificationMode ?? 'public-key',
+    publicKeyId: opts.wechatpayPublicKeyId,
+    publicKeyPrivatePem: opts.wechatpayPrivateKeyPem,
+    certificateValidityDays: opts.certificateValidityDays,
+  });
   return {
     mchid: opts.mchid,
     appid: opts.appid,
     merchantName: opts.merchantName ?? '本地测试商户',
     merchant: loadMerchantIdentity(opts.mchid, opts.merchantSerialNo, opts.merchantPublicKeyPem),
-    signer,
+    platformKeys,
+    apiV3Key: opts.apiV3Key,
+    rotationTimers: new Timers(),
     store: new OrderStore(),
-    notifier: new Notifier(signer, opts.apiV3Key, opts.timeScale ?? 1, logger),
+    notifier: new Notifier(() => platformKeys.forNotification(), opts.apiV3Key, opts.timeScale ?? 1, logger),
     apiFaults: new FaultQueue<ApiFault>(),
     calls: new CallCounter(ENDPOINTS),
     payerOpenid: `o${randomAlphanumeric(27)}`,
@@ -213,6 +234,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     close: async () => {
       ctx.notifier.close();
       ctx.refundTimers.clear();
+      ctx.rotationTimers.clear();
       ctx.logins.wakeAll();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -27,7 +27,8 @@ export class WechatpaySigner {
 
   constructor(
     privateKeyPem: string,
-    private readonly publicKeyId: string,
+    /** `PUB_KEY_ID_…` for the WeChat Pay public key, or a platform certificate's serial. */
+    private readonly serial: string,
   ) {
     this.key = createPrivateKey(privateKeyPem);
   }
@@ -45,7 +46,7 @@ export class WechatpaySigner {
       'Wechatpay-Timestamp': timestamp,
       'Wechatpay-Nonce': nonce,
       'Wechatpay-Signature': signature,
-      'Wechatpay-Serial': this.publicKeyId,
+      'Wechatpay-Serial': this.serial,
       'Wechatpay-Signature-Type': 'WECHATPAY2-SHA256-RSA2048',
     };
   }

@@ -115,6 +115,7 @@ describe('control API', () => {
       'refund-query': 0,
       tradebill: 0,
       download: 0,
+      certificates: 0,
     });
   });
 
