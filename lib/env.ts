@@ -84,6 +84,33 @@ const envSchema = z.object({
   /** Platform certificates (one or more PEM certificates), for merchants not yet on the public key. */
   WECHATPAY_PLATFORM_CERTIFICATES: pemText.optional(),
   WECHATPAY_PLATFORM_CERTIFICATES_FILE: z.string().min(1).optional(),
+  /**
+   * How WeChat Pay's signatures are verified: public-key (PUB_KEY_ID_…), certificates (platform
+   * certificates downloaded from WeChat and refreshed; WECHATPAY_PLATFORM_CERTIFICATES, if set, is only
+   * a seed) or both (WeChat's switch-over from certificates to the public key). Default: public-key when
+   * WECHATPAY_PUBLIC_KEY_ID is set, else certificates.
+   */
+  WECHATPAY_VERIFY_WITH: z.enum(['public-key', 'certificates', 'both']).optional(),
+  /** How often the platform certificates are downloaded again (WeChat: under 12 hours). */
+  WECHATPAY_CERT_REFRESH_INTERVAL_MS: positiveInt
+    .min(60_000, 'WECHATPAY_CERT_REFRESH_INTERVAL_MS must be at least 60000')
+    .max(43_200_000, "WECHATPAY_CERT_REFRESH_INTERVAL_MS must be at most 43200000 (12 h, WeChat's bound)")
+    .default(3_600_000),
+  /**
+   * At most one download per this interval, across all instances, for a serial we don't know: anyone can
+   * send a notification naming any serial, and must not make us hammer WeChat.
+   */
+  WECHATPAY_CERT_UNKNOWN_SERIAL_INTERVAL_MS: positiveInt.default(60_000),
+  /** Warn (log alert) when the last trusted platform certificate expires within this many days. */
+  WECHATPAY_CERT_EXPIRY_WARN_DAYS: positiveInt.default(30),
+  /**
+   * At start, one signed call to WeChat (GET /v3/certificates) proves the merchant key, its serial and
+   * the APIv3 key, and stops the server with a message naming the problem. false: skip it.
+   */
+  WECHATPAY_STARTUP_CHECK: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   /** APIv3 key: exactly 32 bytes, decrypts notifications. */
   WECHATPAY_APIV3_KEY: z.string().refine((v) => Buffer.byteLength(v) === 32, 'must be exactly 32 bytes'),
   /** Where WeChat Pay sends payment notifications (https in production). */

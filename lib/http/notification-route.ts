@@ -23,7 +23,7 @@ async function receive(
   request: Request,
   handle: (headers: Headers, rawBody: Uint8Array) => Promise<NotificationAnswer>,
 ): Promise<Response> {
-  const refused = screenPaymentNotification(request.headers);
+  const refused = await screenPaymentNotification(request.headers);
   if (refused) {
     leaveBodyUnread(request);
     return answer(refused);

@@ -29,12 +29,41 @@ const REJECTED_NOTIFICATION = {
 } as const satisfies NotificationAnswer;
 
 /**
- * The checks that need only the headers, for the route to make before reading the body: undefined
- * when the request may be a notification from WeChat, else the answer to refuse it with.
+ * How long a notification naming a serial we don't hold waits while the platform certificates are
+ * re-read or downloaded: WeChat gives up on an answer after 5 s, and retries a refused one anyway.
  */
-export function screenPaymentNotification(headers: HeaderSource): NotificationAnswer | undefined {
-  const screened = checkNotificationHeaders(headers, getWechatPayConfig());
+const LEARN_SERIAL_WAIT_MS = 3_000;
+
+/**
+ * The checks that need only the headers, for the route to make before reading the body: undefined
+ * when the request may be a notification from WeChat, else the answer to refuse it with. A serial not
+ * held (a platform certificate WeChat has just started signing with) is learned first, within
+ * LEARN_SERIAL_WAIT_MS; the download it may start is rate-limited, whoever names the serial.
+ */
+export async function screenPaymentNotification(
+  headers: HeaderSource,
+): Promise<NotificationAnswer | undefined> {
+  const config = getWechatPayConfig();
+  let screened = checkNotificationHeaders(headers, config);
+  if (!screened.ok && screened.reason === 'UNKNOWN_SERIAL' && screened.serial) {
+    if (await learnedWithin(config.verificationKeys.ensure(screened.serial), LEARN_SERIAL_WAIT_MS)) {
+      screened = checkNotificationHeaders(headers, config);
+    }
+  }
   return screened.ok ? undefined : reject(screened.reason);
+}
+
+/** False when learning takes longer than `ms` (it goes on, and WeChat's retry finds the key). */
+async function learnedWithin(learning: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([learning, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function handlePaymentNotification(

@@ -1,10 +1,13 @@
 import 'server-only';
 import { reconcileBillIfDue } from '../bills/schedule';
+import { createLogger } from '../log';
+import { refreshCertificatesIfDue } from '../platform-certificates/refresh-if-due';
 import { type RefundSweepResult, reconcileDueRefunds } from '../refunds/reconcile-refunds';
 import { reconcileDueOrders, type SweepOptions, type SweepResult } from './reconcile-stale-orders';
 
 // Everything the background does, in one call for the in-process timer and the cron route: the
-// payments due for a check, the refunds still under way, and yesterday's bill once it is published.
+// payments due for a check, the refunds still under way, and yesterday's bill once it is published;
+// before them, WeChat Pay's platform certificates when due (certificates mode).
 
 export interface SweepsResult extends SweepResult {
   refunds: RefundSweepResult;
@@ -15,8 +18,14 @@ export interface SweepsResult extends SweepResult {
 /** The time a bill run needs at least; with less left, the next sweep does it. */
 const BILL_RUN_MIN_MS = 15_000;
 
+const log = createLogger('reconciler');
+
 export async function runSweeps(options: SweepOptions = {}): Promise<SweepsResult> {
   const started = Date.now();
+  // First, and cheap when not due: the keys that verify everything else WeChat sends.
+  await refreshCertificatesIfDue().catch((error: unknown) => {
+    log.warn({ err: error }, 'platform certificate check failed');
+  });
   const budget = options.maxDurationMs ?? 50_000;
   const left = () => budget - (Date.now() - started);
   const orders = await reconcileDueOrders(options);

@@ -1,6 +1,7 @@
 import 'server-only';
 import { parseTradeBill } from './bill';
 import { billDownloadPath, readBillFile } from './bill-download';
+import { downloadPlatformCertificates, type PlatformCertificate } from './certificates';
 import type { WechatPayConfig } from './config';
 import { WechatPayError } from './errors';
 import { downloadSigned, parseResponseBody, sendSignedRequest, type Transport } from './http';
@@ -51,6 +52,13 @@ export type WechatPayClient = {
   requestTradeBill(billDate: string, options?: TradeBillOptions): Promise<TradeBillDownload>;
   /** requestTradeBill, then the download: hash-checked and parsed (throws BILL_HASH_MISMATCH, BILL_MALFORMED). */
   downloadTradeBill(billDate: string, options?: TradeBillOptions): Promise<TradeBill>;
+  /**
+   * WeChat's platform certificates, decrypted and checked (throws APIV3_KEY_MISMATCH when our APIv3 key
+   * doesn't open them; RESOURCE_NOT_EXISTS, not retryable, for a merchant on the public key only; 401
+   * SIGN_ERROR when the merchant key doesn't match WECHATPAY_MERCHANT_SERIAL_NO). Needs no order: also the
+   * start-up check that the merchant's credentials work.
+   */
+  downloadPlatformCertificates(): Promise<PlatformCertificate[]>;
 };
 
 export type WechatPayClientOptions = {
@@ -162,6 +170,8 @@ export function createWechatPayClient(
       );
       return parseTradeBill(readBillFile(bytes, download, billOptions), billDate);
     },
+
+    downloadPlatformCertificates: () => downloadPlatformCertificates(config, transport),
   };
 }
 

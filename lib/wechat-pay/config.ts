@@ -7,18 +7,20 @@ import {
   X509Certificate,
 } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { type VerificationKey, VerificationKeyRing } from './key-ring';
 import { normalizeSerial } from './serial';
 
 // Everything the adapter needs, loaded once and held as KeyObjects so that secrets never sit in plain
 // strings that a stray `console.log(config)` or JSON serialisation would print.
 
-/** A key WeChat Pay signs with, selected by the `Wechatpay-Serial` header of a response or notification. */
-export type VerificationKey = {
-  publicKey: KeyObject;
-  /** Platform certificates are trusted only inside their validity window; WeChat Pay public keys have none. */
-  notBefore?: Date;
-  notAfter?: Date;
-};
+export type { VerificationKey } from './key-ring';
+
+/**
+ * How the merchant verifies WeChat Pay's signatures (商户平台 → API安全): with the WeChat Pay public key
+ * (`PUB_KEY_ID_…`), with platform certificates downloaded from GET /v3/certificates and refreshed as
+ * WeChat rotates them, or with both during WeChat's switch-over from certificates to the public key.
+ */
+export type VerifyWith = 'public-key' | 'certificates' | 'both';
 
 export type WechatPayConfig = {
   /** Origin of the API (production, backup host, or the local sandbox). */
@@ -28,11 +30,18 @@ export type WechatPayConfig = {
   /** Serial of the merchant API certificate, sent in every Authorization header. */
   merchantSerialNo: string;
   merchantPrivateKey: KeyObject;
+  verifyWith: VerifyWith;
   /**
-   * Keyed by normalised serial: the `PUB_KEY_ID_…` public key and/or platform certificate serials.
-   * Both kinds at once are normal while WeChat switches a merchant from certificates to the public key.
+   * The public key's id, sent as the request header `Wechatpay-Serial` so that WeChat signs its answers
+   * with the public key (modes public-key and both); absent in certificates mode.
    */
-  verificationKeys: ReadonlyMap<string, VerificationKey>;
+  publicKeyId?: string;
+  /**
+   * Keyed by normalised serial: the `PUB_KEY_ID_…` public key and/or platform certificate serials, the
+   * configured ones and (modes certificates and both) those downloaded since. Both kinds at once are
+   * normal while WeChat switches a merchant from certificates to the public key.
+   */
+  verificationKeys: VerificationKeyRing;
   /** The 32-byte APIv3 key that decrypts notification resources. */
   apiV3Key: KeyObject;
   timeoutMs: number;
@@ -54,6 +63,7 @@ export interface WechatPayEnv {
   WECHATPAY_PUBLIC_KEY_FILE?: string | undefined;
   WECHATPAY_PLATFORM_CERTIFICATES?: string | undefined;
   WECHATPAY_PLATFORM_CERTIFICATES_FILE?: string | undefined;
+  WECHATPAY_VERIFY_WITH?: VerifyWith | undefined;
   WECHATPAY_APIV3_KEY: string;
   WECHATPAY_TIMEOUT_MS: number;
 }
@@ -74,12 +84,16 @@ export function loadWechatPayConfig(
   const verificationKeys = new Map<string, VerificationKey>();
   addPublicKey(env, readFile, verificationKeys);
   addPlatformCertificates(env, readFile, verificationKeys);
-  if (verificationKeys.size === 0) {
+  const verifyWith =
+    env.WECHATPAY_VERIFY_WITH ?? (env.WECHATPAY_PUBLIC_KEY_ID ? 'public-key' : 'certificates');
+  if (verifyWith !== 'certificates' && !env.WECHATPAY_PUBLIC_KEY_ID) {
     fail(
-      'no key to verify WeChat Pay signatures: set WECHATPAY_PUBLIC_KEY_ID with WECHATPAY_PUBLIC_KEY(_FILE) ' +
-        'and/or WECHATPAY_PLATFORM_CERTIFICATES(_FILE)',
+      `WECHATPAY_VERIFY_WITH=${verifyWith} needs the WeChat Pay public key: set WECHATPAY_PUBLIC_KEY_ID ` +
+        'with WECHATPAY_PUBLIC_KEY(_FILE), or WECHATPAY_VERIFY_WITH=certificates',
     );
   }
+  // In certificates mode the certificates come from WeChat (GET /v3/certificates) at start; any given in
+  // WECHATPAY_PLATFORM_CERTIFICATES are trusted from the first request on, as a seed.
   rejectMerchantKeyAsVerificationKey(merchantPrivateKey, verificationKeys);
 
   if (Buffer.byteLength(env.WECHATPAY_APIV3_KEY, 'utf8') !== 32) fail('WECHATPAY_APIV3_KEY must be 32 bytes');
@@ -94,7 +108,9 @@ export function loadWechatPayConfig(
     appid: env.WECHATPAY_APPID,
     merchantSerialNo: env.WECHATPAY_MERCHANT_SERIAL_NO,
     merchantPrivateKey,
-    verificationKeys,
+    verifyWith,
+    publicKeyId: verifyWith === 'certificates' ? undefined : env.WECHATPAY_PUBLIC_KEY_ID,
+    verificationKeys: new VerificationKeyRing(verificationKeys),
     apiV3Key: createSecretKey(Buffer.from(env.WECHATPAY_APIV3_KEY, 'utf8')),
     timeoutMs: env.WECHATPAY_TIMEOUT_MS,
   };

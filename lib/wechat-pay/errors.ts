@@ -12,7 +12,9 @@ type LocalErrorCode =
   /** A downloaded bill whose bytes don't hash to what WeChat announced: damaged on the way, download again. */
   | 'BILL_HASH_MISMATCH'
   /** A bill (authentic, hash checked) that can't be read or doesn't add up: retrying brings the same bytes. */
-  | 'BILL_MALFORMED';
+  | 'BILL_MALFORMED'
+  /** WeChat's platform certificates don't decrypt with our APIv3 key: it isn't the one set in the portal. */
+  | 'APIV3_KEY_MISMATCH';
 
 // `string & {}` keeps editor completion for the local codes while allowing WeChat's open-ended set.
 export type WechatPayErrorCode = LocalErrorCode | (string & {});

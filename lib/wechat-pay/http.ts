@@ -4,7 +4,12 @@ import type { WechatPayConfig } from './config';
 import { WechatPayError } from './errors';
 import { parseJson } from './json';
 import { buildAuthorizationHeader, createNonce } from './sign';
-import { hasSignatureHeaders, verifyWechatPaySignature } from './verify';
+import {
+  hasSignatureHeaders,
+  type SignatureCheck,
+  type SignedMessage,
+  verifyWechatPaySignature,
+} from './verify';
 import { errorBodySchema } from './wire';
 
 // One signed round trip to WeChat Pay: sign the exact bytes sent, verify the exact bytes received, and turn
@@ -36,8 +41,21 @@ export async function sendSignedRequest(
   transport: Transport,
   request: SignedRequest,
 ): Promise<VerifiedResponse> {
-  const { status, body } = await exchange(config, transport, request, true);
+  const { status, body } = await exchange(config, transport, request, 'signed');
   return { status, body: new TextDecoder().decode(body) };
+}
+
+/**
+ * GET /v3/certificates: the answer is signed by a certificate it carries (WeChat's SDKs verify it after
+ * decrypting the list), so its success is returned unverified, headers included, for certificates.ts to
+ * verify. Error answers are verified with the keys held, when they name one (their code must not be
+ * hidden by a serial that this very call would have taught us).
+ */
+export async function sendCertificatesRequest(
+  config: WechatPayConfig,
+  transport: Transport,
+): Promise<{ status: number; headers: Headers; body: Uint8Array }> {
+  return exchange(config, transport, { method: 'GET', pathWithQuery: '/v3/certificates' }, 'deferred');
 }
 
 /**
@@ -50,17 +68,22 @@ export async function downloadSigned(
   transport: Transport,
   pathWithQuery: string,
 ): Promise<Uint8Array> {
-  const { body } = await exchange(config, transport, { method: 'GET', pathWithQuery }, false);
+  const { body } = await exchange(config, transport, { method: 'GET', pathWithQuery }, 'unsigned-success');
   return body;
 }
+
+/**
+ * signed: an API answer, whose 2xx must carry a valid signature. unsigned-success: a bill file, which
+ * WeChat doesn't sign. deferred: the certificate list, whose 2xx the caller verifies.
+ */
+type Verification = 'signed' | 'unsigned-success' | 'deferred';
 
 async function exchange(
   config: WechatPayConfig,
   transport: Transport,
   request: SignedRequest,
-  /** False for bill files: WeChat doesn't sign them. */
-  successMustBeSigned: boolean,
-): Promise<{ status: number; body: Uint8Array }> {
+  verification: Verification,
+): Promise<{ status: number; headers: Headers; body: Uint8Array }> {
   // Serialised once: the signature must cover the very bytes that go on the wire.
   const body = request.json === undefined ? '' : JSON.stringify(request.json);
   const authorization = buildAuthorizationHeader({
@@ -80,6 +103,9 @@ async function exchange(
     'User-Agent': USER_AGENT,
   };
   if (body) headers['Content-Type'] = 'application/json';
+  // Asks WeChat to sign its answer with the public key rather than a platform certificate (taken into
+  // account once the merchant has started the switch-over to the public key; harmless before).
+  if (config.publicKeyId) headers['Wechatpay-Serial'] = config.publicKeyId;
 
   let response: Response;
   let raw: Uint8Array;
@@ -101,12 +127,17 @@ async function exchange(
 
   const signed = { headers: response.headers, body: raw };
   const isSuccess = response.status >= 200 && response.status < 300;
+  const deferred = verification === 'deferred';
   // An API's 2xx must be signed (an unsigned success is forged). Error answers, and the bill files WeChat
   // serves, are not always signed; their signature is checked when present, but its absence must not
   // hide WeChat's error code.
-  if ((isSuccess && successMustBeSigned) || hasSignatureHeaders(response.headers)) {
-    const check = verifyWechatPaySignature(signed, config.verificationKeys, transport.now());
-    if (!check.ok) {
+  const mustVerify = isSuccess
+    ? verification === 'signed' || (!deferred && hasSignatureHeaders(response.headers))
+    : hasSignatureHeaders(response.headers);
+  if (mustVerify) {
+    const check = await verifyAnswer(config, transport, signed, !deferred);
+    const unknownOnDeferredError = deferred && !check.ok && check.reason === 'UNKNOWN_SERIAL';
+    if (!check.ok && !unknownOnDeferredError) {
       throw new WechatPayError({
         code: 'INVALID_SIGNATURE',
         message: `WeChat Pay response signature rejected (${check.reason}) on HTTP ${response.status}`,
@@ -120,7 +151,24 @@ async function exchange(
   }
 
   if (!isSuccess) throw toApiError(response.status, new TextDecoder().decode(raw));
-  return { status: response.status, body: raw };
+  return { status: response.status, headers: response.headers, body: raw };
+}
+
+/**
+ * Verifies with the keys held; a serial not held is learned once (the key ring asks the app to refresh
+ * the platform certificates, rate-limited) and the same bytes verified again. The request is never sent
+ * twice for it.
+ */
+async function verifyAnswer(
+  config: WechatPayConfig,
+  transport: Transport,
+  signed: SignedMessage,
+  learnUnknownSerial: boolean,
+): Promise<SignatureCheck> {
+  const check = verifyWechatPaySignature(signed, config.verificationKeys, transport.now());
+  if (check.ok || check.reason !== 'UNKNOWN_SERIAL' || !check.serial || !learnUnknownSerial) return check;
+  if (!(await config.verificationKeys.ensure(check.serial))) return check;
+  return verifyWechatPaySignature(signed, config.verificationKeys, transport.now());
 }
 
 /** Parses a verified 2xx body; a body that does not match the schema is INVALID_RESPONSE. */

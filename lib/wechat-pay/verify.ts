@@ -28,12 +28,13 @@ export type SignatureFailureReason =
   | 'MALFORMED_SIGNATURE'
   | 'SIGNATURE_MISMATCH';
 
-export type SignatureCheck = { ok: true } | { ok: false; reason: SignatureFailureReason };
+/** `serial` (normalised) comes with UNKNOWN_SERIAL: the key to learn, if WeChat has published it. */
+export type SignatureCheck = { ok: true } | { ok: false; reason: SignatureFailureReason; serial?: string };
 
 /** What the headers alone establish: everything but the signature over the body. */
 export type HeaderCheck =
   | { ok: true; timestamp: string; nonce: string; signature: Buffer; key: VerificationKey }
-  | { ok: false; reason: SignatureFailureReason };
+  | { ok: false; reason: SignatureFailureReason; serial?: string };
 
 /** Fetch `Headers`, or a plain object such as Node's IncomingHttpHeaders (any key case). */
 export type HeaderSource = Headers | Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -84,8 +85,9 @@ export function checkSignatureHeaders(
 
   if (signature.startsWith(PROBE_SIGNATURE_PREFIX)) return reject('PROBE_SIGNATURE');
 
-  const key = keys.get(normalizeSerial(serial));
-  if (!key) return reject('UNKNOWN_SERIAL');
+  const normalized = normalizeSerial(serial);
+  const key = keys.get(normalized);
+  if (!key) return { ok: false, reason: 'UNKNOWN_SERIAL', serial: normalized };
   if ((key.notBefore && now < key.notBefore) || (key.notAfter && now > key.notAfter)) {
     return reject('KEY_NOT_VALID_NOW');
   }

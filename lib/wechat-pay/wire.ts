@@ -189,3 +189,21 @@ export const notificationEnvelopeSchema = z.object({
     original_type: z.string().nullish(),
   }),
 });
+
+// ── GET /v3/certificates ────────────────────────────────────────────────────────────────────────
+
+export const certificatesResponseSchema = z.object({
+  data: z.array(
+    z.object({
+      serial_no: z.string().min(1).max(64),
+      effective_time: z.iso.datetime({ offset: true }),
+      expire_time: z.iso.datetime({ offset: true }),
+      encrypt_certificate: z.object({
+        algorithm: z.string(),
+        nonce: z.string(),
+        associated_data: z.string(),
+        ciphertext: z.string(),
+      }),
+    }),
+  ),
+});

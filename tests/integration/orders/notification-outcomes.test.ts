@@ -258,7 +258,7 @@ describe('handlePaymentNotification answers', () => {
 
 describe('screenPaymentNotification, before the body is read', () => {
   it('lets the headers of a genuine notification through', async () => {
-    expect(screenPaymentNotification(notification('RCSCREEN1', 100).headers)).toBeUndefined();
+    expect(await screenPaymentNotification(notification('RCSCREEN1', 100).headers)).toBeUndefined();
   });
 
   it('refuses headers WeChat cannot have sent with the same 401 as every rejection; the log names why', async () => {
@@ -280,7 +280,7 @@ describe('screenPaymentNotification, before the body is read', () => {
     const logs = captureLogs();
     try {
       for (const { reason, headers } of cases) {
-        expect(screenPaymentNotification(headers), reason).toEqual({
+        expect(await screenPaymentNotification(headers), reason).toEqual({
           status: 401,
           body: { code: 'FAIL', message: 'notification rejected' },
         });

@@ -115,9 +115,24 @@ describe('loadWechatPayConfig', () => {
       error: /WECHATPAY_MERCHANT_PRIVATE_KEY is not a valid PEM private key/,
     },
     {
-      name: 'there is no key to verify WeChat Pay signatures',
-      env: () => baseEnv({ WECHATPAY_PUBLIC_KEY_ID: undefined, WECHATPAY_PUBLIC_KEY: undefined }),
-      error: /no key to verify WeChat Pay signatures/,
+      name: 'public-key mode has no public key',
+      env: () =>
+        baseEnv({
+          WECHATPAY_VERIFY_WITH: 'public-key',
+          WECHATPAY_PUBLIC_KEY_ID: undefined,
+          WECHATPAY_PUBLIC_KEY: undefined,
+        }),
+      error: /WECHATPAY_VERIFY_WITH=public-key needs the WeChat Pay public key/,
+    },
+    {
+      name: 'both mode has no public key',
+      env: () =>
+        baseEnv({
+          WECHATPAY_VERIFY_WITH: 'both',
+          WECHATPAY_PUBLIC_KEY_ID: undefined,
+          WECHATPAY_PUBLIC_KEY: undefined,
+        }),
+      error: /WECHATPAY_VERIFY_WITH=both needs the WeChat Pay public key/,
     },
     {
       name: 'the public key has no PUB_KEY_ID',

@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WechatPayConfig } from '@/lib/wechat-pay/config';
 import { checkNotificationHeaders, parsePaymentNotification } from '@/lib/wechat-pay/notification';
+import { normalizeSerial } from '@/lib/wechat-pay/serial';
+import type { HeaderSource } from '@/lib/wechat-pay/verify';
 import {
   createWechatPayTestKeys,
   encryptAsWechatPay,
@@ -244,6 +246,7 @@ describe('checkNotificationHeaders: before the body is read', () => {
       name: 'a serial that names no configured key',
       headers: () => ({ ...buildNotification().headers, 'Wechatpay-Serial': keys.merchant.serialNo }),
       reason: 'UNKNOWN_SERIAL',
+      serial: () => normalizeSerial(keys.merchant.serialNo),
     },
     {
       name: 'a replay older than 5 minutes',
@@ -255,9 +258,16 @@ describe('checkNotificationHeaders: before the body is read', () => {
       headers: () => buildNotification({ signature: '%%%' }).headers,
       reason: 'MALFORMED_SIGNATURE',
     },
-  ])('refuses $name with $reason', ({ headers, reason }) => {
-    expect(checkNotificationHeaders(headers(), config, NOW)).toEqual({ ok: false, reason });
-  });
+  ])(
+    'refuses $name with $reason',
+    ({ headers, reason, serial }: { headers: () => HeaderSource; reason: string; serial?: () => string }) => {
+      expect(checkNotificationHeaders(headers(), config, NOW)).toEqual({
+        ok: false,
+        reason,
+        ...(serial && { serial: serial() }),
+      });
+    },
+  );
 
   it('does not check the signature itself: that needs the body', () => {
     const { headers } = buildNotification();

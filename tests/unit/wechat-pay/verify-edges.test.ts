@@ -5,7 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { VerificationKey } from '@/lib/wechat-pay/config';
-import { checkSignatureHeaders, verifyWechatPaySignature } from '@/lib/wechat-pay/verify';
+import { checkSignatureHeaders, type HeaderSource, verifyWechatPaySignature } from '@/lib/wechat-pay/verify';
 import { createWechatPayTestKeys, signAsWechatPay } from '../../support/wechat-pay-keys';
 
 const BODY = '{"code_url":"weixin://wxpay/bizpayurl?pr=edge"}';
@@ -237,6 +237,7 @@ describe('checkSignatureHeaders: what the headers establish before any body is r
       name: 'an unknown serial',
       headers: () => signed({ 'Wechatpay-Serial': 'PUB_KEY_ID_0114232019112100000000' }),
       reason: 'UNKNOWN_SERIAL',
+      serial: () => 'PUB_KEY_ID_0114232019112100000000',
     },
     {
       name: 'a signature that is not base64',
@@ -248,7 +249,14 @@ describe('checkSignatureHeaders: what the headers establish before any body is r
       headers: () => signed({ 'Wechatpay-Nonce': 'a b' }),
       reason: 'MALFORMED_NONCE_HEADER',
     },
-  ])('refuses $name with $reason', ({ headers, reason }) => {
-    expect(checkSignatureHeaders(headers(), keysWith({}), NOW)).toEqual({ ok: false, reason });
-  });
+  ])(
+    'refuses $name with $reason',
+    ({ headers, reason, serial }: { headers: () => HeaderSource; reason: string; serial?: () => string }) => {
+      expect(checkSignatureHeaders(headers(), keysWith({}), NOW)).toEqual({
+        ok: false,
+        reason,
+        ...(serial && { serial: serial() }),
+      });
+    },
+  );
 });

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WechatPayConfig } from '@/lib/wechat-pay/config';
+import { normalizeSerial } from '@/lib/wechat-pay/serial';
 import { verifyWechatPaySignature } from '@/lib/wechat-pay/verify';
 import {
   createWechatPayTestKeys,
@@ -101,6 +102,7 @@ describe('verifyWechatPaySignature', () => {
     name: string;
     message: () => { headers: Record<string, unknown>; body: string };
     reason: string;
+    serial?: () => string;
   };
   const without = (name: string) => () => {
     const { [name]: _dropped, ...headers } = signedByPublicKey();
@@ -138,6 +140,7 @@ describe('verifyWechatPaySignature', () => {
         body: BODY,
       }),
       reason: 'UNKNOWN_SERIAL',
+      serial: () => 'PUB_KEY_ID_0000000000000000000',
     },
     {
       name: 'the merchant certificate serial (not a WeChat key)',
@@ -146,6 +149,7 @@ describe('verifyWechatPaySignature', () => {
         body: BODY,
       }),
       reason: 'UNKNOWN_SERIAL',
+      serial: () => normalizeSerial(keys.merchant.serialNo),
     },
     {
       name: 'a stale timestamp (301 s old)',
@@ -214,14 +218,14 @@ describe('verifyWechatPaySignature', () => {
       }),
       reason: 'UNSUPPORTED_SIGNATURE_TYPE',
     },
-  ])('rejects $name with $reason', ({ message, reason }) => {
+  ])('rejects $name with $reason', ({ message, reason, serial }: Case) => {
     const { headers, body } = message();
     const result = verifyWechatPaySignature(
       { headers: headers as Record<string, string>, body },
       config.verificationKeys,
       now,
     );
-    expect(result).toEqual({ ok: false, reason });
+    expect(result).toEqual({ ok: false, reason, ...(serial && { serial: serial() }) });
   });
 
   it('rejects a signature from a platform certificate outside its validity window', () => {

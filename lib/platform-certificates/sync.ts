@@ -1,0 +1,101 @@
+import 'server-only';
+import { getEnv } from '../env';
+import { createLogger } from '../log';
+import { type PlatformCertificate, toVerificationKey } from '../wechat-pay/certificates';
+import { createWechatPayClient } from '../wechat-pay/client';
+import type { WechatPayConfig } from '../wechat-pay/config';
+import type { VerificationKeyRing } from '../wechat-pay/key-ring';
+import {
+  claimRefresh,
+  leaseHeldElsewhere,
+  loadTrustedCertificates,
+  type RefreshReason,
+  recordDownload,
+  recordFailure,
+} from './store';
+
+const log = createLogger('platform-certificates');
+
+// Keeps each instance's key ring in step with the shared store, and the store in step with WeChat:
+// a download when the schedule says so or when a message names a serial nobody here knows (both under
+// the shared lease and its rate limit), a re-read of the store otherwise.
+
+/** An instance re-reads the store at most this often when looking for a serial. */
+const RELOAD_MIN_GAP_MS = 5_000;
+/** How long learning a serial waits for another instance's download before giving up. */
+const WAIT_FOR_OTHER_DOWNLOAD_MS = 3_000;
+
+const reloadedAt = new WeakMap<VerificationKeyRing, number>();
+
+/** Replaces the ring's downloaded certificates with those the store trusts now. */
+export async function reloadKeyRing(ring: VerificationKeyRing): Promise<PlatformCertificate[]> {
+  const certificates = await loadTrustedCertificates();
+  ring.replaceDownloaded(new Map(certificates.map((c) => [c.serialNo, toVerificationKey(c)])));
+  reloadedAt.set(ring, Date.now());
+  return certificates;
+}
+
+export type RefreshOutcome = 'downloaded' | 'not-due' | 'failed';
+
+/**
+ * Downloads WeChat's platform certificates if this instance gets the lease for `reason`, saves them and
+ * reloads the ring. A failure is recorded (consecutive_failures, last_error) and logged as an alert.
+ */
+export async function refreshPlatformCertificates(
+  config: WechatPayConfig,
+  reason: RefreshReason,
+): Promise<RefreshOutcome> {
+  const env = getEnv();
+  const intervalMs =
+    reason === 'schedule'
+      ? env.WECHATPAY_CERT_REFRESH_INTERVAL_MS
+      : env.WECHATPAY_CERT_UNKNOWN_SERIAL_INTERVAL_MS;
+  if (!(await claimRefresh(reason, intervalMs))) return 'not-due';
+  try {
+    const certificates = await createWechatPayClient(config).downloadPlatformCertificates();
+    await recordDownload(certificates);
+    await reloadKeyRing(config.verificationKeys);
+    log.info({ reason, serials: certificates.map((c) => c.serialNo) }, 'platform certificates downloaded');
+    return 'downloaded';
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await recordFailure(message).catch((recordError: unknown) => {
+      log.warn({ err: recordError }, 'could not record the failed certificate download');
+    });
+    log.error(
+      { alert: 'wechatpay_cert_refresh_failing', reason, err: error },
+      'platform certificate download failed',
+    );
+    return 'failed';
+  }
+}
+
+/**
+ * The key ring's resolver: a message names a serial this instance doesn't hold. Another instance may
+ * have downloaded it already (re-read the store); else download, at most once per
+ * WECHATPAY_CERT_UNKNOWN_SERIAL_INTERVAL_MS across all instances, so that serials made up by anyone
+ * can't make us hammer WeChat. The caller re-checks the ring afterwards.
+ */
+export async function learnSerial(config: WechatPayConfig, serial: string): Promise<void> {
+  const ring = config.verificationKeys;
+  if (Date.now() - (reloadedAt.get(ring) ?? 0) >= RELOAD_MIN_GAP_MS) await reloadKeyRing(ring);
+  if (!ring.has(serial)) {
+    const outcome = await refreshPlatformCertificates(config, 'unknown-serial');
+    if (outcome === 'not-due') await waitForOtherDownload(ring);
+  }
+  const resolved = ring.has(serial);
+  log.warn(
+    { alert: 'wechatpay_unknown_serial', serial, resolved },
+    resolved ? 'new WeChat Pay platform certificate learned' : 'WeChat Pay serial unknown: message refused',
+  );
+}
+
+async function waitForOtherDownload(ring: VerificationKeyRing): Promise<void> {
+  const deadline = Date.now() + WAIT_FOR_OTHER_DOWNLOAD_MS;
+  let waited = false;
+  while (Date.now() < deadline && (await leaseHeldElsewhere())) {
+    waited = true;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  if (waited) await reloadKeyRing(ring);
+}
