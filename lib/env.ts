@@ -93,7 +93,7 @@ const envSchema = z.object({
   WECHATPAY_VERIFY_WITH: z.enum(['public-key', 'certificates', 'both']).optional(),
   /** How often the platform certificates are downloaded again (WeChat: under 12 hours). */
   WECHATPAY_CERT_REFRESH_INTERVAL_MS: positiveInt
-    .min(60_000, 'WECHATPAY_CERT_REFRESH_INTERVAL_MS must be at least 60000')
+    .min(1_000, 'WECHATPAY_CERT_REFRESH_INTERVAL_MS must be at least 1000')
     .max(43_200_000, "WECHATPAY_CERT_REFRESH_INTERVAL_MS must be at most 43200000 (12 h, WeChat's bound)")
     .default(3_600_000),
   /**

@@ -2,6 +2,11 @@ import 'server-only';
 import type { Redis } from '@upstash/redis';
 import { type Db, getDb } from '../db';
 import { createLogger } from '../log';
+import {
+  readWechatPayKeysState,
+  type WechatPayKeysState,
+  wechatPayKeysAttention,
+} from '../platform-certificates/status';
 import { getRedis } from '../redis';
 
 const log = createLogger('health');
@@ -23,7 +28,12 @@ export interface HealthReport {
   checks: { database: DependencyState; redis: DependencyState };
   down: string[];
   reconciler: ReconcilerState | null;
-  /** What crossed a threshold: `due-backlog`, `open-exceptions`, `reconciler-stale`. */
+  /** The keys that verify WeChat Pay's signatures (null when they couldn't be read in time). */
+  wechatpay: WechatPayKeysState | null;
+  /**
+   * What crossed a threshold: `due-backlog`, `open-exceptions`, `reconciler-stale`, and for WeChat Pay's
+   * keys `wechatpay-no-valid-key`, `wechatpay-cert-expiring`, `wechatpay-refresh-failing`.
+   */
   attention: string[];
 }
 
@@ -45,6 +55,7 @@ export async function checkHealth(
     db?: Pick<Db, '$queryRaw'>;
     redis?: Pick<Redis, 'ping'>;
     reconciler?: () => Promise<ReconcilerState>;
+    wechatpay?: () => Promise<WechatPayKeysState>;
   } = {},
 ): Promise<HealthReport> {
   const [database, redis] = await Promise.all([
@@ -60,12 +71,22 @@ export async function checkHealth(
     database === 'ok'
       ? await withTimeout((deps.reconciler ?? readReconcilerState)()).catch(() => null)
       : null;
-  const attention = reconciler ? needsAttention(reconciler) : [];
+  const wechatpay = await withTimeout((deps.wechatpay ?? readWechatPayKeysState)()).catch(
+    (error: unknown) => {
+      log.warn({ err: error }, 'WeChat Pay key state unavailable');
+      return null;
+    },
+  );
+  const attention = [
+    ...(reconciler ? needsAttention(reconciler) : []),
+    ...(wechatpay ? wechatPayKeysAttention(wechatpay) : []),
+  ];
   return {
     status: down.length === 0 && attention.length === 0 ? 'ok' : 'degraded',
     checks,
     down,
     reconciler,
+    wechatpay,
     attention,
   };
 }

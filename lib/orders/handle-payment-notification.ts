@@ -5,6 +5,7 @@ import {
   getWechatPayConfig,
   type HeaderSource,
   parsePaymentNotification,
+  type SignatureCheck,
 } from '../wechat-pay';
 import { settlePaidOrder } from './settle-order';
 
@@ -43,14 +44,20 @@ const LEARN_SERIAL_WAIT_MS = 3_000;
 export async function screenPaymentNotification(
   headers: HeaderSource,
 ): Promise<NotificationAnswer | undefined> {
-  const config = getWechatPayConfig();
-  let screened = checkNotificationHeaders(headers, config);
-  if (!screened.ok && screened.reason === 'UNKNOWN_SERIAL' && screened.serial) {
-    if (await learnedWithin(config.verificationKeys.ensure(screened.serial), LEARN_SERIAL_WAIT_MS)) {
-      screened = checkNotificationHeaders(headers, config);
-    }
-  }
+  const screened = await checkHeadersLearningSerial(headers);
   return screened.ok ? undefined : reject(screened.reason);
+}
+
+/**
+ * checkNotificationHeaders, after learning the serial the headers name if no key here has it (both
+ * notification handlers run it first, so that the parse that follows finds the key).
+ */
+export async function checkHeadersLearningSerial(headers: HeaderSource): Promise<SignatureCheck> {
+  const config = getWechatPayConfig();
+  const screened = checkNotificationHeaders(headers, config);
+  if (screened.ok || screened.reason !== 'UNKNOWN_SERIAL' || !screened.serial) return screened;
+  const learned = await learnedWithin(config.verificationKeys.ensure(screened.serial), LEARN_SERIAL_WAIT_MS);
+  return learned ? checkNotificationHeaders(headers, config) : screened;
 }
 
 /** False when learning takes longer than `ms` (it goes on, and WeChat's retry finds the key). */
@@ -70,6 +77,7 @@ export async function handlePaymentNotification(
   headers: HeaderSource,
   rawBody: Uint8Array,
 ): Promise<NotificationAnswer> {
+  await checkHeadersLearningSerial(headers);
   const parsed = parsePaymentNotification({ headers, rawBody }, getWechatPayConfig());
   if (!parsed.ok) return reject(parsed.reason);
   const { transaction, notificationId, eventType } = parsed;

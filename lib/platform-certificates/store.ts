@@ -9,14 +9,14 @@ import type { PlatformCertificate } from '../wechat-pay/certificates';
 /** A download holds the lease this long at most; an instance that dies mid-download frees it then. */
 const LEASE_MS = 30_000;
 /** A certificate WeChat stopped listing stays trusted this long: its notifications' retries still come. */
-export const RETIRED_GRACE_MS = 24 * 60 * 60 * 1000;
+const RETIRED_GRACE_MS = 24 * 60 * 60 * 1000;
 
 /** This process, in the lease row: which instance is downloading. */
 const OWNER = `${process.pid}-${randomUUID().slice(0, 8)}`;
 
 export type RefreshReason = 'schedule' | 'unknown-serial';
 
-export interface RefreshState {
+interface RefreshState {
   lastAttemptAt: Date | null;
   lastSuccessAt: Date | null;
   lastUnknownSerialAt: Date | null;

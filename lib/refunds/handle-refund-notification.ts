@@ -1,6 +1,6 @@
 import 'server-only';
 import { createLogger } from '../log';
-import type { NotificationAnswer } from '../orders/handle-payment-notification';
+import { checkHeadersLearningSerial, type NotificationAnswer } from '../orders/handle-payment-notification';
 import { reconcileOrderByOutTradeNo } from '../orders/reconcile-order';
 import { getWechatPayConfig, type HeaderSource, parseRefundNotification } from '../wechat-pay';
 import { applyRefundState } from './apply-refund-state';
@@ -16,6 +16,7 @@ export async function handleRefundNotification(
   headers: HeaderSource,
   rawBody: Uint8Array,
 ): Promise<NotificationAnswer> {
+  await checkHeadersLearningSerial(headers);
   const parsed = parseRefundNotification({ headers, rawBody }, getWechatPayConfig());
   if (!parsed.ok) {
     log.warn({ reason: parsed.reason }, 'refund notification rejected');

@@ -20,7 +20,7 @@ export type { VerificationKey } from './key-ring';
  * (`PUB_KEY_ID_…`), with platform certificates downloaded from GET /v3/certificates and refreshed as
  * WeChat rotates them, or with both during WeChat's switch-over from certificates to the public key.
  */
-export type VerifyWith = 'public-key' | 'certificates' | 'both';
+type VerifyWith = 'public-key' | 'certificates' | 'both';
 
 export type WechatPayConfig = {
   /** Origin of the API (production, backup host, or the local sandbox). */

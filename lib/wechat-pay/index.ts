@@ -2,12 +2,10 @@ import 'server-only';
 
 // The public surface of the WeChat Pay adapter. Wire formats (wire.ts) stay private to this folder.
 
-export { type PlatformCertificate, toVerificationKey } from './certificates';
 export { createWechatPayClient, type WechatPayClient } from './client';
-export { loadWechatPayConfig, type VerificationKey, type VerifyWith, type WechatPayConfig } from './config';
+export { loadWechatPayConfig, type WechatPayConfig } from './config';
 export { isWechatPayError, WechatPayError } from './errors';
 export { getWechatPayClient, getWechatPayConfig, resetWechatPayForTests } from './from-env';
-export type { VerificationKeyRing } from './key-ring';
 export {
   checkNotificationHeaders,
   type NotificationResult,
@@ -22,4 +20,4 @@ export type {
   WechatRefund,
   WechatTransaction,
 } from './types';
-export type { HeaderSource } from './verify';
+export type { HeaderSource, SignatureCheck } from './verify';

@@ -5,6 +5,7 @@ import { GET } from '@/app/api/health/route';
 import { PrismaClient } from '@/lib/generated/prisma/client';
 import { checkHealth, sharedHealthReport } from '@/lib/health/check-health';
 import { getRedis } from '@/lib/redis';
+import { withEnv } from '../support/orders-harness';
 
 // A port nothing listens on (discard): connections are refused at once.
 const DEAD_DATABASE_URL = 'postgresql://postgres@127.0.0.1:9/postgres';
@@ -15,7 +16,8 @@ afterAll(() => deadDb.$disconnect());
 
 describe('GET /api/health', () => {
   it('answers 200 with both dependencies ok when PostgreSQL and Redis answer', async () => {
-    const response = await GET();
+    // The tests' WECHATPAY_BASE_URL is deliberately unusable; a loadable config, nothing listening.
+    const response = await withEnv({ WECHATPAY_BASE_URL: 'http://127.0.0.1:9' }, () => GET());
     expect(response.status).toBe(200);
     const body = await response.json();
     expect(body).toMatchObject({ checks: { database: 'ok', redis: 'ok' }, down: [] });
@@ -26,6 +28,72 @@ describe('GET /api/health', () => {
       openExceptions: expect.any(Number),
       lastSweepAgeSeconds: expect.toSatisfy((v: unknown) => v === null || typeof v === 'number'),
     });
+    // Public-key mode (the test env): the public key is trusted, it has no end, nothing is downloaded.
+    expect(body.wechatpay).toEqual({
+      verifyWith: 'public-key',
+      trustedSerials: [process.env.WECHATPAY_PUBLIC_KEY_ID],
+      certificateDaysLeft: null,
+      lastRefreshAgeSeconds: null,
+      consecutiveRefreshFailures: 0,
+      startupCheck: 'not-run',
+    });
+  });
+});
+
+describe('WeChat Pay keys in /api/health', () => {
+  const healthy = {
+    verifyWith: 'certificates' as const,
+    trustedSerials: ['5157F09EFDC096DE15EBE81A47057A7232F1B8E1'],
+    certificateDaysLeft: 400,
+    lastRefreshAgeSeconds: 600,
+    consecutiveRefreshFailures: 0,
+    startupCheck: 'passed' as const,
+  };
+  const reconciler = async () => ({ oldestDueAgeSeconds: null, openExceptions: 0, lastSweepAgeSeconds: 30 });
+  it.each([
+    { name: 'a certificate trusted, fresh', state: healthy, attention: [] },
+    {
+      name: 'no key valid now',
+      state: { ...healthy, trustedSerials: [] },
+      attention: ['wechatpay-no-valid-key'],
+    },
+    {
+      name: '29 days left',
+      state: { ...healthy, certificateDaysLeft: 29 },
+      attention: ['wechatpay-cert-expiring'],
+    },
+    { name: '30 days left', state: { ...healthy, certificateDaysLeft: 30 }, attention: [] },
+    {
+      name: 'failing, last success 13 h ago',
+      state: { ...healthy, consecutiveRefreshFailures: 2, lastRefreshAgeSeconds: 13 * 3600 },
+      attention: ['wechatpay-refresh-failing'],
+    },
+    {
+      name: 'failing, never succeeded',
+      state: { ...healthy, consecutiveRefreshFailures: 1, lastRefreshAgeSeconds: null },
+      attention: ['wechatpay-refresh-failing'],
+    },
+    {
+      name: 'one failure, last success 2 h ago (the next try is due)',
+      state: { ...healthy, consecutiveRefreshFailures: 1, lastRefreshAgeSeconds: 7200 },
+      attention: [],
+    },
+    {
+      name: 'public-key mode, never downloaded',
+      state: {
+        ...healthy,
+        verifyWith: 'public-key' as const,
+        certificateDaysLeft: null,
+        lastRefreshAgeSeconds: null,
+        consecutiveRefreshFailures: 1,
+      },
+      attention: [],
+    },
+  ])('$name: $attention', async ({ state, attention }) => {
+    const report = await checkHealth({ reconciler, wechatpay: async () => state });
+    expect(report.wechatpay).toEqual(state);
+    expect(report.attention).toEqual(attention);
+    expect(report.status).toBe(attention.length === 0 ? 'ok' : 'degraded');
   });
 });
 

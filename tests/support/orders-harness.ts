@@ -2,7 +2,7 @@
 // keys, and a small HTTP server standing in for our notify route (same handler the route calls).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type RunningSandbox, startSandbox } from '@recharge/wechatpay-sandbox/server';
+import { type RunningSandbox, type SandboxOptions, startSandbox } from '@recharge/wechatpay-sandbox/server';
 import { resetEnvForTests } from '@/lib/env';
 import { handlePaymentNotification } from '@/lib/orders/handle-payment-notification';
 import { handleRefundNotification } from '@/lib/refunds/handle-refund-notification';
@@ -15,9 +15,12 @@ export interface OrdersHarness {
   close(): Promise<void>;
 }
 
-export async function startOrdersHarness(): Promise<OrdersHarness> {
+export async function startOrdersHarness(
+  options: Pick<SandboxOptions, 'verificationMode'> = {},
+): Promise<OrdersHarness> {
   const env = process.env;
   const sandbox = await startSandbox({
+    ...options,
     port: 0,
     mchid: required('WECHATPAY_MCHID'),
     appid: required('WECHATPAY_APPID'),

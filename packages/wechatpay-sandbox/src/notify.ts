@@ -36,6 +36,8 @@ export interface DeliveryLogEntry {
   status?: number;
   responseBody?: string;
   error?: string;
+  /** Wechatpay-Serial of the attempt: which key signed it (a certificate serial or PUB_KEY_ID_…). */
+  serial?: string;
 }
 
 interface Delivery {
@@ -191,12 +193,14 @@ export class Notifier {
       );
       const ok = answer.status === 200 || answer.status === 204;
       return this.record(delivery, kind, attempt, copy, {
+        serial: headers['Wechatpay-Serial'],
         outcome: ok ? 'acknowledged' : 'rejected',
         status: answer.status,
         responseBody: answer.body,
       });
     } catch (error) {
       return this.record(delivery, kind, attempt, copy, {
+        serial: headers['Wechatpay-Serial'],
         outcome: 'error',
         error: error instanceof Error ? error.message : String(error),
       });
@@ -208,7 +212,7 @@ export class Notifier {
     kind: DeliveryLogEntry['kind'],
     attempt: number,
     copy: number,
-    result: Pick<DeliveryLogEntry, 'outcome' | 'status' | 'responseBody' | 'error'>,
+    result: Pick<DeliveryLogEntry, 'outcome' | 'status' | 'responseBody' | 'error' | 'serial'>,
   ): DeliveryLogEntry {
     const entry: DeliveryLogEntry = {
       seq: ++this.seq,

@@ -1,0 +1,65 @@
+import 'server-only';
+import { getEnv } from '../env';
+import { getWechatPayConfig } from '../wechat-pay';
+import { lastStartupCheck } from './startup-check';
+import { readRefreshState } from './store';
+
+// What /api/health says about the keys that verify WeChat Pay: read from memory (this instance's key
+// ring) and from the shared refresh row; never a call to WeChat (the health route is public).
+
+export interface WechatPayKeysState {
+  verifyWith: 'public-key' | 'certificates' | 'both';
+  /** Serials this instance trusts now (valid now): the public key id and/or certificate serials. */
+  trustedSerials: string[];
+  /** Days until the last trusted certificate ends; null with a public key (it has no end) or none. */
+  certificateDaysLeft: number | null;
+  /** Since the last successful download of the certificates (any instance); null: never (or public-key mode). */
+  lastRefreshAgeSeconds: number | null;
+  consecutiveRefreshFailures: number;
+  /** This instance's start-up check: passed, failed, or not run (WECHATPAY_STARTUP_CHECK=false). */
+  startupCheck: 'passed' | 'failed' | 'not-run';
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** WeChat asks for a download at least every 12 hours. */
+const REFRESH_OVERDUE_SECONDS = 12 * 60 * 60;
+
+export async function readWechatPayKeysState(now = new Date()): Promise<WechatPayKeysState> {
+  const config = getWechatPayConfig();
+  const valid = [...config.verificationKeys.entries()].filter(
+    ([, key]) => (!key.notBefore || key.notBefore <= now) && (!key.notAfter || now <= key.notAfter),
+  );
+  const hasPublicKey = valid.some(([, key]) => !key.notAfter);
+  const latestEnd = Math.max(0, ...valid.map(([, key]) => key.notAfter?.getTime() ?? 0));
+  const refresh = config.verifyWith === 'public-key' ? null : await readRefreshState();
+  const check = lastStartupCheck();
+  return {
+    verifyWith: config.verifyWith,
+    trustedSerials: valid.map(([serial]) => serial),
+    certificateDaysLeft:
+      hasPublicKey || latestEnd === 0 ? null : Math.floor((latestEnd - now.getTime()) / DAY_MS),
+    lastRefreshAgeSeconds: refresh?.lastSuccessAt
+      ? Math.max(0, Math.round((now.getTime() - refresh.lastSuccessAt.getTime()) / 1000))
+      : null,
+    consecutiveRefreshFailures: refresh?.consecutiveFailures ?? 0,
+    startupCheck: check === undefined ? 'not-run' : check.ok ? 'passed' : 'failed',
+  };
+}
+
+/** `wechatpay-no-valid-key`, `wechatpay-cert-expiring`, `wechatpay-refresh-failing`. */
+export function wechatPayKeysAttention(state: WechatPayKeysState): string[] {
+  const attention: string[] = [];
+  if (state.trustedSerials.length === 0) attention.push('wechatpay-no-valid-key');
+  if (
+    state.certificateDaysLeft !== null &&
+    state.certificateDaysLeft < getEnv().WECHATPAY_CERT_EXPIRY_WARN_DAYS
+  ) {
+    attention.push('wechatpay-cert-expiring');
+  }
+  const overdue =
+    state.lastRefreshAgeSeconds === null || state.lastRefreshAgeSeconds > REFRESH_OVERDUE_SECONDS;
+  if (state.verifyWith !== 'public-key' && state.consecutiveRefreshFailures > 0 && overdue) {
+    attention.push('wechatpay-refresh-failing');
+  }
+  return attention;
+}
