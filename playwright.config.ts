@@ -68,6 +68,11 @@ export default defineConfig({
       EMBEDDED_POSTGRES_PORT: String(APP_PORT + 51_000),
       UPSTASH_LOCAL_PORT: String(APP_PORT + 5_000),
       PAGE_TIMEOUT_MS: String(PAGE_TIMEOUT_MS),
+      // WeChat's switch-over from platform certificates to the public key: the sandbox signs some
+      // notifications with each, the app verifies both (and downloads the certificates at start).
+      // e2e/certificate-mode.spec.ts moves the sandbox to certificates alone.
+      SANDBOX_VERIFICATION_MODE: 'both',
+      WECHATPAY_VERIFY_WITH: 'both',
       // A refund succeeds at the sandbox a second after it is accepted (WeChat: seconds to days).
       SANDBOX_REFUND_DELAY_SECONDS: '1',
       // Every story signs a new user in, and pays, from this one address (the per-user limits stay

@@ -101,6 +101,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         wechatpayPublicKeyId: required(env, 'WECHATPAY_PUBLIC_KEY_ID'),
         apiV3Key: required(env, 'WECHATPAY_APIV3_KEY'),
         timeScale: options.sandboxTimeScale ?? Number(env.SANDBOX_TIME_SCALE ?? 1),
+        // How WeChat signs: the public key (default), platform certificates, or both (the switch-over).
+        verificationMode: sandboxVerificationMode(env.SANDBOX_VERIFICATION_MODE),
         loginApps: sandboxLoginApps(env),
         // Refunds made "in the merchant portal" (the control API) are notified where the app listens.
         refundNotifyUrl: env.WECHATPAY_REFUND_NOTIFY_URL ?? `${appOrigin}/api/wechat-pay/refund-notify`,
@@ -196,4 +198,12 @@ export function redactUrl(url: string): string {
   } catch {
     return '(unparseable URL)';
   }
+}
+
+function sandboxVerificationMode(
+  value: string | undefined,
+): 'public-key' | 'certificate' | 'both' | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'public-key' || value === 'certificate' || value === 'both') return value;
+  throw new Error(`SANDBOX_VERIFICATION_MODE must be public-key, certificate or both (got ${value})`);
 }
