@@ -51,6 +51,43 @@ describe('loadWechatPayConfig', () => {
     expect(config.apiV3Key.symmetricKeySize).toBe(32);
   });
 
+  it.each([
+    {
+      name: 'public-key by default when a public key is configured',
+      env: {},
+      verifyWith: 'public-key',
+      sendsPublicKeyId: true,
+      serials: () => [keys.wechatpay.publicKeyId],
+    },
+    {
+      name: 'certificates by default without one, with nothing trusted until the first download',
+      env: { WECHATPAY_PUBLIC_KEY_ID: undefined, WECHATPAY_PUBLIC_KEY: undefined },
+      verifyWith: 'certificates',
+      sendsPublicKeyId: false,
+      serials: () => [],
+    },
+    {
+      name: 'certificates when asked, the public key still trusted but not asked for',
+      env: { WECHATPAY_VERIFY_WITH: 'certificates' as const },
+      verifyWith: 'certificates',
+      sendsPublicKeyId: false,
+      serials: () => [keys.wechatpay.publicKeyId],
+    },
+    {
+      name: 'both (the switch-over), asking for the public key',
+      env: { WECHATPAY_VERIFY_WITH: 'both' as const },
+      verifyWith: 'both',
+      sendsPublicKeyId: true,
+      serials: () => [keys.wechatpay.publicKeyId],
+    },
+  ])('verifies with $name', ({ env, verifyWith, sendsPublicKeyId, serials }) => {
+    const config = loadWechatPayConfig(baseEnv(env));
+    expect(config.verifyWith).toBe(verifyWith);
+    expect(config.publicKeyId).toBe(sendsPublicKeyId ? keys.wechatpay.publicKeyId : undefined);
+    expect([...config.verificationKeys.keys()]).toEqual(serials());
+    expect(config.verificationKeys.downloadedSerials()).toEqual([]);
+  });
+
   it('reads PEMs from *_FILE paths', () => {
     const config = loadWechatPayConfig(
       baseEnv({
