@@ -4,6 +4,7 @@ import { createLogger } from '../log';
 import { type PlatformCertificate, toVerificationKey } from '../wechat-pay/certificates';
 import { createWechatPayClient } from '../wechat-pay/client';
 import type { WechatPayConfig } from '../wechat-pay/config';
+import { isWechatPayError } from '../wechat-pay/errors';
 import type { VerificationKeyRing } from '../wechat-pay/key-ring';
 import {
   claimRefresh,
@@ -58,7 +59,11 @@ export async function refreshPlatformCertificates(
     log.info({ reason, serials: certificates.map((c) => c.serialNo) }, 'platform certificates downloaded');
     return 'downloaded';
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = isWechatPayError(error)
+      ? `${error.code}: ${error.message}`
+      : error instanceof Error
+        ? error.message
+        : String(error);
     await recordFailure(message).catch((recordError: unknown) => {
       log.warn({ err: recordError }, 'could not record the failed certificate download');
     });

@@ -263,6 +263,55 @@ describe('certificates mode', () => {
   });
 });
 
+describe('alerts', () => {
+  it('a failing download is recorded, alerted, and cleared by the next success', async () => {
+    const logs = captureLogs();
+    try {
+      await getDb().$executeRaw`UPDATE wechatpay_certificate_refresh SET last_success_at = NULL`;
+      await harness.control('POST', '/sandbox/faults/api', {
+        endpoint: 'certificates',
+        kind: 'system-error',
+      });
+      await refreshCertificatesIfDue();
+      const failed = await getDb().wechatpayCertificateRefresh.findUniqueOrThrow({ where: { id: 1 } });
+      expect(failed).toMatchObject({ consecutiveFailures: 1, lastSuccessAt: null, leaseUntil: null });
+      expect(failed.lastError).toContain('SYSTEM_ERROR');
+      const alert = logs.lines().find((l) => l.alert === 'wechatpay_cert_refresh_failing');
+      expect(alert).toMatchObject({ level: 50, reason: 'schedule' });
+      // The trusted certificates stay trusted meanwhile.
+      const { activeSerial } = await sandboxCertificates();
+      expect(getWechatPayConfig().verificationKeys.has(activeSerial)).toBe(true);
+
+      await refreshCertificatesIfDue();
+      const recovered = await getDb().wechatpayCertificateRefresh.findUniqueOrThrow({ where: { id: 1 } });
+      expect(recovered).toMatchObject({ consecutiveFailures: 0, lastError: null });
+      expect(recovered.lastSuccessAt).not.toBeNull();
+    } finally {
+      logs.restore();
+    }
+  });
+
+  it('warns once a day while the last certificate ends within WECHATPAY_CERT_EXPIRY_WARN_DAYS', async () => {
+    const logs = captureLogs();
+    try {
+      // The sandbox's certificates last 5 years: warn when under 6 years left.
+      await withEnv({ WECHATPAY_CERT_EXPIRY_WARN_DAYS: String(6 * 366) }, async () => {
+        await refreshCertificatesIfDue();
+        await refreshCertificatesIfDue();
+      });
+      const alerts = logs.lines().filter((l) => l.alert === 'wechatpay_cert_expiring');
+      expect(alerts).toHaveLength(1);
+      expect(alerts[0]?.daysLeft).toBeGreaterThan(4 * 365);
+      expect(alerts[0]?.daysLeft).toBeLessThan(5 * 366);
+      logs.clear();
+      await refreshCertificatesIfDue();
+      expect(logs.lines().filter((l) => l.alert === 'wechatpay_cert_expiring')).toEqual([]);
+    } finally {
+      logs.restore();
+    }
+  });
+});
+
 describe('the start-up check', () => {
   const otherKeyPem = () =>
     generateKeyPairSync('rsa', { modulusLength: 2048 })
