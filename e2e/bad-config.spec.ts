@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { expect, test } from '@playwright/test';
+import { SANDBOX_URL } from '../playwright.config';
 
 // A production server (`next start`, the build under test) with a bad configuration must stop at
 // once with a message naming what is wrong, rather than run and answer every request with a 500.
@@ -90,3 +92,39 @@ test('a server whose WeChat Pay key file is missing exits at start, naming it', 
   expect(code).not.toBe(0);
   expect(output).toMatch(/The server cannot start: WeChat Pay config: .*WECHATPAY_MERCHANT_PRIVATE_KEY_FILE/);
 });
+
+// Settings that parse but don't work: only WeChat can tell, so the server asks it once at start
+// (GET /v3/certificates, against the e2e stack's sandbox, which signs both ways) and stops naming what
+// is wrong, rather than fail at the first payment. The other WeChat Pay settings come from the e2e
+// stack's .env.local, which `next start` reads.
+for (const { name, vars, message } of [
+  {
+    name: 'a merchant key that does not match its serial',
+    vars: () => ({
+      WECHATPAY_MERCHANT_PRIVATE_KEY: generateKeyPairSync('rsa', { modulusLength: 2048 })
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString()
+        .replace(/\n/g, '\\n'),
+      WECHATPAY_MERCHANT_PRIVATE_KEY_FILE: '',
+    }),
+    message:
+      /The server cannot start: WeChat Pay refused our signature: WECHATPAY_MERCHANT_PRIVATE_KEY does not match WECHATPAY_MERCHANT_SERIAL_NO .*SIGN_ERROR/,
+  },
+  {
+    name: 'an APIv3 key that is not the merchant portal one',
+    vars: () => ({ WECHATPAY_APIV3_KEY: 'z'.repeat(32) }),
+    message: /The server cannot start: WECHATPAY_APIV3_KEY is not the APIv3 key set in the merchant portal/,
+  },
+]) {
+  test(`a server with ${name} exits at start, naming it`, async () => {
+    const { code, output } = await startServer({
+      ...PRODUCTION_ADDRESSES,
+      SESSION_SECRET: 's'.repeat(32),
+      WECHATPAY_BASE_URL: SANDBOX_URL,
+      WECHATPAY_VERIFY_WITH: 'both',
+      ...vars(),
+    });
+    expect(code).not.toBe(0);
+    expect(output).toMatch(message);
+  });
+}

@@ -52,6 +52,8 @@ test.beforeAll(async () => {
       // The e2e stack's sandbox (already running): no second one here.
       WECHATPAY_BASE_URL: SANDBOX_URL,
       SANDBOX_WECHATPAY_PRIVATE_KEY_FILE: '',
+      // That sandbox signs with the public key and platform certificates (playwright.config.ts).
+      WECHATPAY_VERIFY_WITH: 'both',
       WECHAT_LOGIN_OPEN_BASE_URL: SANDBOX_URL,
       WECHAT_LOGIN_API_BASE_URL: SANDBOX_URL,
       UPSTASH_REDIS_REST_URL: redis.bridge.url,

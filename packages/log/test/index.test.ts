@@ -115,7 +115,8 @@ describe('createServiceLogger', () => {
     expect(runChild({ NODE_ENV: 'production' }, `process.stdout.isTTY = true; ${line}`)).toMatch(
       /^\{"level"/m,
     );
-  });
+    // Five child processes, each starting tsx: seconds apiece on a loaded 2-core machine.
+  }, 60_000);
 });
 
 const INDEX = fileURLToPath(new URL('../src/index.ts', import.meta.url));
