@@ -1,7 +1,8 @@
 // npm run bench:pages — the pages as a browser gets them, against the bare fixture page built in the
 // same run (scripts/bench/fixtures/bare-app): first-load JavaScript of `/` (as `npm run bench`
 // measures it) and Lighthouse on `/`, a paid order's result page `/recharge/{orderId}`, the history
-// `/orders` and the bare page, signed in by a Cookie header. Reports performance, accessibility and
+// `/orders`, the operators' console (`/admin`, that order's detail, the payment exceptions and the bill
+// runs, signed in as the sandbox operator) and the bare page, signed in by a Cookie header. Reports performance, accessibility and
 // best-practices scores, the LCP and its ratio to the bare page's, and for every score below its
 // aim the audits that keep it there. The aims (PAGE_AIMS in lib/settings.ts) are reported, not
 // enforced; exit code 1 only when a measurement failed.
@@ -14,7 +15,7 @@
 // CHROME_PATH (/usr/bin/chromium).
 import { ensureDevKeys } from '../local/dev-keys';
 import { loadLocalEnvFile } from '../local/load-env-file';
-import { createOrder, payOrder, signIn } from './lib/app-api';
+import { createOrder, payOrder, signIn, signInAs } from './lib/app-api';
 import { buildBareApp, startBareApp } from './lib/bare-app';
 import { launchChromium } from './lib/browser';
 import { cleanUp, cleanUpOnSignals } from './lib/cleanup';
@@ -72,6 +73,8 @@ async function main(): Promise<void> {
   const cookie = await signIn(app.url, sandboxUrl);
   const order = await createOrder(app.url, cookie);
   await payOrder(app.url, sandboxUrl, order);
+  // An operator of the console (the local stack puts the sandbox user test-operator on ADMIN_WECHAT_IDS).
+  const operator = await signInAs(app.url, sandboxUrl, 'test-operator');
 
   const browser = await launchChromium();
   const appJs = await measureFirstLoadJs(browser, `${app.url}/`, cookie);
@@ -82,6 +85,10 @@ async function main(): Promise<void> {
     { name: '`/` (recharge)', url: `${app.url}/`, cookie },
     { name: '`/recharge/{id}` (paid)', url: `${app.url}/recharge/${order.orderId}`, cookie },
     { name: '`/orders` (history)', url: `${app.url}/orders`, cookie },
+    { name: '`/admin` (console)', url: `${app.url}/admin`, cookie: operator },
+    { name: '`/admin/orders/{no}`', url: `${app.url}/admin/orders/${order.outTradeNo}`, cookie: operator },
+    { name: '`/admin/exceptions`', url: `${app.url}/admin/exceptions`, cookie: operator },
+    { name: '`/admin/bills`', url: `${app.url}/admin/bills`, cookie: operator },
     { name: 'bare fixture page', url: `${bare.url}/`, cookie: undefined },
   ];
   const chrome = await launchLighthouseChrome();

@@ -17,6 +17,11 @@ export async function signIn(appUrl: string, sandboxUrl: string): Promise<string
   return (await signInViaSandbox({ appUrl, sandboxUrl, user })).cookieHeader;
 }
 
+/** Signs a given sandbox user in (an operator of the console, say): answers the session's Cookie header. */
+export async function signInAs(appUrl: string, sandboxUrl: string, user: string): Promise<string> {
+  return (await signInViaSandbox({ appUrl, sandboxUrl, user })).cookieHeader;
+}
+
 /** Creates an order for the signed-in user whose session cookies these are. */
 export async function createOrder(appUrl: string, cookieHeader: string): Promise<Order> {
   const response = await fetch(`${appUrl}/api/orders`, {
