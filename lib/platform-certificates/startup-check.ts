@@ -7,7 +7,7 @@ import {
   isWechatPayError,
   type WechatPayConfig,
 } from '../wechat-pay';
-import type { PlatformCertificate } from '../wechat-pay/certificates';
+import { type PlatformCertificate, toVerificationKey } from '../wechat-pay/certificates';
 import { recordDownload } from './store';
 import { reloadKeyRing } from './sync';
 
@@ -17,7 +17,9 @@ const log = createLogger('config');
 // at the first payment: the merchant private key matches WECHATPAY_MERCHANT_SERIAL_NO and WECHATPAY_MCHID
 // (else WeChat answers 401 SIGN_ERROR), WeChat's answer verifies with the configured keys (a wrong
 // WECHATPAY_PUBLIC_KEY), and the APIv3 key opens the certificates (a wrong WECHATPAY_APIV3_KEY). A
-// merchant on the public key only gets 404 RESOURCE_NOT_EXISTS, which still proves the first two.
+// merchant on the public key only gets 404 RESOURCE_NOT_EXISTS, which still proves the merchant key.
+// A definite answer (a wrong key) stops the server; WeChat out of reach (three tries) doesn't: a blip
+// during a deploy must not crash-loop every new instance, so it starts, alerts, and /api/health says so.
 
 export type StartupCheck =
   | { ok: true; certificates: PlatformCertificate[]; apiV3KeyChecked: boolean; checkedAt: Date }
@@ -53,7 +55,14 @@ async function checkOnce(config: WechatPayConfig): Promise<StartupCheck> {
     certificates = await getWechatPayClient().downloadPlatformCertificates();
   } catch (error) {
     if (!isWechatPayError(error)) throw error;
-    if (error.code === 'RESOURCE_NOT_EXISTS' && config.verifyWith === 'public-key') {
+    // No certificates: fine when the public key verifies (in both mode, WeChat has finished the
+    // switch-over: say so, as the certificates mode is then pointless).
+    if (error.code === 'RESOURCE_NOT_EXISTS' && config.verifyWith !== 'certificates') {
+      if (config.verifyWith === 'both') {
+        log.warn(
+          'WeChat Pay has no platform certificates for this merchant: WECHATPAY_VERIFY_WITH=public-key will do',
+        );
+      }
       return { ok: true, certificates: [], apiV3KeyChecked: false, checkedAt };
     }
     return { ok: false, problem: explain(error.code, error.message, config), retryable: error.retryable };
@@ -74,6 +83,10 @@ async function checkOnce(config: WechatPayConfig): Promise<StartupCheck> {
       await recordDownload(certificates);
       await reloadKeyRing(config.verificationKeys);
     } catch (error) {
+      // Verified all the same: this instance trusts them until the store can be read.
+      config.verificationKeys.replaceDownloaded(
+        new Map(certificates.map((c) => [c.serialNo, toVerificationKey(c)])),
+      );
       log.warn({ err: error }, 'platform certificates checked but not saved (database unavailable?)');
     }
   }
@@ -111,6 +124,13 @@ export async function exitUnlessWechatPayReady(): Promise<void> {
         certificates: result.certificates.map((c) => c.serialNo),
       },
       'WeChat Pay credentials checked',
+    );
+    return;
+  }
+  if (result.retryable) {
+    log.error(
+      { alert: 'wechatpay_startup_check_failed', problem: result.problem },
+      'WeChat Pay could not be checked at start; starting anyway (see /api/health)',
     );
     return;
   }

@@ -46,9 +46,13 @@ export async function readWechatPayKeysState(now = new Date()): Promise<WechatPa
   };
 }
 
-/** `wechatpay-no-valid-key`, `wechatpay-cert-expiring`, `wechatpay-refresh-failing`. */
+/**
+ * `wechatpay-no-valid-key`, `wechatpay-cert-expiring`, `wechatpay-refresh-failing`,
+ * `wechatpay-startup-check-failed` (WeChat was out of reach at start: the keys are unproved).
+ */
 export function wechatPayKeysAttention(state: WechatPayKeysState): string[] {
   const attention: string[] = [];
+  if (state.startupCheck === 'failed') attention.push('wechatpay-startup-check-failed');
   if (state.trustedSerials.length === 0) attention.push('wechatpay-no-valid-key');
   if (
     state.certificateDaysLeft !== null &&

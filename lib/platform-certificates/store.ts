@@ -1,13 +1,19 @@
 import 'server-only';
 import { randomUUID } from 'node:crypto';
 import { getDb } from '../db';
+import { getEnv } from '../env';
 import type { PlatformCertificate } from '../wechat-pay/certificates';
 
 // The platform certificates every instance shares (PostgreSQL: they are trust material, and Redis here
 // is best effort), and the one row that decides which instance downloads them and when.
 
-/** A download holds the lease this long at most; an instance that dies mid-download frees it then. */
-const LEASE_MS = 30_000;
+/**
+ * A download holds the lease this long at most (an instance that dies mid-download frees it then):
+ * longer than the download can take, so that two instances never download at once.
+ */
+const leaseMs = () => Math.max(30_000, 2 * getEnv().WECHATPAY_TIMEOUT_MS);
+/** After a failed scheduled download, the next waits 1 min, doubling per failure, up to the interval. */
+const FAILURE_BACKOFF_BASE_MS = 60_000;
 /** A certificate WeChat stopped listing stays trusted this long: its notifications' retries still come. */
 const RETIRED_GRACE_MS = 24 * 60 * 60 * 1000;
 
@@ -26,7 +32,7 @@ interface RefreshState {
 
 /**
  * Takes the download lease when it is free and the reason's cadence allows: the schedule when the last
- * success is older than `intervalMs`, an unknown serial when the last such download is older than
+ * success is older than `intervalMs` (and, after failures, the backoff has passed), an unknown serial when the last such download is older than
  * `intervalMs` (counted from its start, success or not, so failures are rate-limited too). One
  * statement: two instances can't both get it.
  */
@@ -36,13 +42,16 @@ export async function claimRefresh(reason: RefreshReason, intervalMs: number): P
     reason === 'schedule'
       ? await db.$executeRaw`
           UPDATE wechatpay_certificate_refresh
-          SET lease_until = now() + ${LEASE_MS} * interval '1 millisecond', lease_owner = ${OWNER},
+          SET lease_until = now() + ${leaseMs()} * interval '1 millisecond', lease_owner = ${OWNER},
               last_attempt_at = now()
           WHERE id = 1 AND (lease_until IS NULL OR lease_until < now())
-            AND (last_success_at IS NULL OR last_success_at <= now() - ${intervalMs} * interval '1 millisecond')`
+            AND (last_success_at IS NULL OR last_success_at <= now() - ${intervalMs} * interval '1 millisecond')
+            AND (consecutive_failures = 0 OR last_attempt_at IS NULL OR last_attempt_at <= now()
+                 - LEAST(${intervalMs}, ${FAILURE_BACKOFF_BASE_MS} * power(2, LEAST(consecutive_failures, 12) - 1))
+                   * interval '1 millisecond')`
       : await db.$executeRaw`
           UPDATE wechatpay_certificate_refresh
-          SET lease_until = now() + ${LEASE_MS} * interval '1 millisecond', lease_owner = ${OWNER},
+          SET lease_until = now() + ${leaseMs()} * interval '1 millisecond', lease_owner = ${OWNER},
               last_attempt_at = now(), last_unknown_serial_at = now()
           WHERE id = 1 AND (lease_until IS NULL OR lease_until < now())
             AND (last_unknown_serial_at IS NULL
@@ -93,18 +102,27 @@ export async function leaseHeldElsewhere(): Promise<boolean> {
 /**
  * The certificates to trust now: listed by the last successful download, or listed within the last
  * day (a retired certificate's notifications are still being retried). The X.509 window is checked
- * at verification.
+ * at verification. `listKnown`: a download has ever succeeded (else the configured seed stays trusted).
  */
-export async function loadTrustedCertificates(): Promise<PlatformCertificate[]> {
-  const rows = await getDb().$queryRaw<PlatformCertificate[]>`
+export async function loadTrustedCertificates(): Promise<{
+  certificates: PlatformCertificate[];
+  listKnown: boolean;
+}> {
+  const rows = await getDb().$queryRaw<(PlatformCertificate & { listKnown: boolean })[]>`
     SELECT c.serial_no AS "serialNo", c.certificate_pem AS "certificatePem", c.not_before AS "notBefore",
-           c.not_after AS "notAfter", c.effective_time AS "effectiveTime", c.expire_time AS "expireTime"
-    FROM wechatpay_platform_certificates c, wechatpay_certificate_refresh r
+           c.not_after AS "notAfter", c.effective_time AS "effectiveTime", c.expire_time AS "expireTime",
+           r.last_success_at IS NOT NULL AS "listKnown"
+    FROM wechatpay_certificate_refresh r
+    LEFT JOIN wechatpay_platform_certificates c
+      ON c.last_listed_at >= r.last_success_at
+      OR c.last_listed_at > now() - ${RETIRED_GRACE_MS} * interval '1 millisecond'
     WHERE r.id = 1
-      AND (c.last_listed_at >= r.last_success_at
-           OR c.last_listed_at > now() - ${RETIRED_GRACE_MS} * interval '1 millisecond')
     ORDER BY c.not_after`;
-  return rows;
+  const listKnown = rows[0]?.listKnown ?? false;
+  const certificates = rows
+    .filter((row) => row.serialNo !== null)
+    .map(({ listKnown: _, ...certificate }) => certificate);
+  return { certificates, listKnown };
 }
 
 export async function readRefreshState(): Promise<RefreshState> {

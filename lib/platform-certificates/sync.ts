@@ -25,14 +25,49 @@ const log = createLogger('platform-certificates');
 const RELOAD_MIN_GAP_MS = 5_000;
 /** How long learning a serial waits for another instance's download before giving up. */
 const WAIT_FOR_OTHER_DOWNLOAD_MS = 3_000;
+/**
+ * What a platform certificate serial looks like (normalised: uppercase hex, 40 digits at WeChat). Any
+ * other serial (PUB_KEY_ID_… included: the public key is configured, never downloaded) is not looked up.
+ */
+const CERTIFICATE_SERIAL = /^[0-9A-F]{1,40}$/;
 
-const reloadedAt = new WeakMap<VerificationKeyRing, number>();
+interface RingSync {
+  /** When the last reload started, and the generation of the last one applied. */
+  reloadStartedAt: number;
+  started: number;
+  applied: number;
+  /** One lookup of an unknown serial at a time per instance, whatever the serial. */
+  learning: Promise<void> | null;
+  /** No unknown-serial download claim from this instance before this (the shared rate limit, locally). */
+  nextUnknownClaimAt: number;
+}
 
-/** Replaces the ring's downloaded certificates with those the store trusts now. */
+const syncs = new WeakMap<VerificationKeyRing, RingSync>();
+
+function syncOf(ring: VerificationKeyRing): RingSync {
+  let sync = syncs.get(ring);
+  if (!sync) {
+    sync = { reloadStartedAt: 0, started: 0, applied: 0, learning: null, nextUnknownClaimAt: 0 };
+    syncs.set(ring, sync);
+  }
+  return sync;
+}
+
+/**
+ * Replaces the ring's downloaded certificates with those the store trusts now. A reload that finishes
+ * after a later one started is dropped: it may predate another instance's download.
+ */
 export async function reloadKeyRing(ring: VerificationKeyRing): Promise<PlatformCertificate[]> {
-  const certificates = await loadTrustedCertificates();
-  ring.replaceDownloaded(new Map(certificates.map((c) => [c.serialNo, toVerificationKey(c)])));
-  reloadedAt.set(ring, Date.now());
+  const sync = syncOf(ring);
+  const generation = ++sync.started;
+  sync.reloadStartedAt = Date.now();
+  const { certificates, listKnown } = await loadTrustedCertificates();
+  if (generation > sync.applied) {
+    sync.applied = generation;
+    ring.replaceDownloaded(new Map(certificates.map((c) => [c.serialNo, toVerificationKey(c)])), {
+      listKnown,
+    });
+  }
   return certificates;
 }
 
@@ -77,14 +112,27 @@ export async function refreshPlatformCertificates(
 
 /**
  * The key ring's resolver: a message names a serial this instance doesn't hold. Another instance may
- * have downloaded it already (re-read the store); else download, at most once per
- * WECHATPAY_CERT_UNKNOWN_SERIAL_INTERVAL_MS across all instances, so that serials made up by anyone
- * can't make us hammer WeChat. The caller re-checks the ring afterwards.
+ * have downloaded it already (re-read the store, at most every RELOAD_MIN_GAP_MS); else download, at
+ * most once per WECHATPAY_CERT_UNKNOWN_SERIAL_INTERVAL_MS across all instances (and, without asking the
+ * database, from this one), so that serials made up by anyone can't make us hammer WeChat or the
+ * database. One lookup at a time per instance: a message arriving meanwhile waits for it. The caller
+ * re-checks the ring afterwards.
  */
 export async function learnSerial(config: WechatPayConfig, serial: string): Promise<void> {
+  if (!CERTIFICATE_SERIAL.test(serial)) return;
+  const sync = syncOf(config.verificationKeys);
+  if (sync.learning) return sync.learning;
+  sync.learning = lookUp(config, serial, sync).finally(() => {
+    sync.learning = null;
+  });
+  return sync.learning;
+}
+
+async function lookUp(config: WechatPayConfig, serial: string, sync: RingSync): Promise<void> {
   const ring = config.verificationKeys;
-  if (Date.now() - (reloadedAt.get(ring) ?? 0) >= RELOAD_MIN_GAP_MS) await reloadKeyRing(ring);
-  if (!ring.has(serial)) {
+  if (Date.now() - sync.reloadStartedAt >= RELOAD_MIN_GAP_MS) await reloadKeyRing(ring);
+  if (!ring.has(serial) && Date.now() >= sync.nextUnknownClaimAt) {
+    sync.nextUnknownClaimAt = Date.now() + getEnv().WECHATPAY_CERT_UNKNOWN_SERIAL_INTERVAL_MS;
     const outcome = await refreshPlatformCertificates(config, 'unknown-serial');
     if (outcome === 'not-due') await waitForOtherDownload(ring);
   }
@@ -100,7 +148,7 @@ async function waitForOtherDownload(ring: VerificationKeyRing): Promise<void> {
   let waited = false;
   while (Date.now() < deadline && (await leaseHeldElsewhere())) {
     waited = true;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
   if (waited) await reloadKeyRing(ring);
 }

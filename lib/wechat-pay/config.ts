@@ -83,7 +83,8 @@ export function loadWechatPayConfig(
 
   const verificationKeys = new Map<string, VerificationKey>();
   addPublicKey(env, readFile, verificationKeys);
-  addPlatformCertificates(env, readFile, verificationKeys);
+  const platformCertificates = new Map<string, VerificationKey>();
+  addPlatformCertificates(env, readFile, platformCertificates);
   const verifyWith =
     env.WECHATPAY_VERIFY_WITH ?? (env.WECHATPAY_PUBLIC_KEY_ID ? 'public-key' : 'certificates');
   if (verifyWith !== 'certificates' && !env.WECHATPAY_PUBLIC_KEY_ID) {
@@ -94,7 +95,17 @@ export function loadWechatPayConfig(
   }
   // In certificates mode the certificates come from WeChat (GET /v3/certificates) at start; any given in
   // WECHATPAY_PLATFORM_CERTIFICATES are trusted from the first request on, as a seed.
-  rejectMerchantKeyAsVerificationKey(merchantPrivateKey, verificationKeys);
+  rejectMerchantKeyAsVerificationKey(
+    merchantPrivateKey,
+    new Map([...verificationKeys, ...platformCertificates]),
+  );
+  // Given certificates are fixed keys in public-key mode; in the modes that download WeChat's list
+  // they are a seed, trusted until that list is known.
+  const seeded = verifyWith !== 'public-key';
+  const ring = new VerificationKeyRing(
+    seeded ? verificationKeys : new Map([...verificationKeys, ...platformCertificates]),
+    seeded ? platformCertificates : new Map(),
+  );
 
   if (Buffer.byteLength(env.WECHATPAY_APIV3_KEY, 'utf8') !== 32) fail('WECHATPAY_APIV3_KEY must be 32 bytes');
   const baseUrl = parseBaseUrl(env.WECHATPAY_BASE_URL);
@@ -110,7 +121,7 @@ export function loadWechatPayConfig(
     merchantPrivateKey,
     verifyWith,
     publicKeyId: verifyWith === 'certificates' ? undefined : env.WECHATPAY_PUBLIC_KEY_ID,
-    verificationKeys: new VerificationKeyRing(verificationKeys),
+    verificationKeys: ring,
     apiV3Key: createSecretKey(Buffer.from(env.WECHATPAY_APIV3_KEY, 'utf8')),
     timeoutMs: env.WECHATPAY_TIMEOUT_MS,
   };

@@ -2,9 +2,11 @@ import 'server-only';
 import type { KeyObject } from 'node:crypto';
 import { normalizeSerial } from './serial';
 
-// The keys WeChat Pay's signatures are verified with: those configured (the WeChat Pay public key, any
-// platform certificates given in the environment) and the platform certificates downloaded from
-// GET /v3/certificates, which the app replaces as it refreshes them. Lookups are synchronous and read
+// The keys WeChat Pay's signatures are verified with: those configured (the WeChat Pay public key, and
+// in public-key mode any platform certificates given in the environment), the seed (in certificates
+// and both modes, the certificates given in the environment: trusted until WeChat's own list is known,
+// so that one WeChat no longer lists, revoked say, doesn't stay trusted for years) and the platform
+// certificates downloaded from GET /v3/certificates, which the app replaces as it refreshes them. Lookups are synchronous and read
 // memory only, so a notification costs no storage round trip; a serial not held can be learned with
 // ensure(), which asks whoever registered with onUnknownSerial (the app: a rate-limited refresh).
 
@@ -18,20 +20,36 @@ export type VerificationKey = {
 
 type Resolver = (serial: string) => Promise<void>;
 
+/** Serials being learned at once, at most: beyond, an unknown serial is refused without asking. */
+const MAX_PENDING_SERIALS = 32;
+
 export class VerificationKeyRing implements ReadonlyMap<string, VerificationKey> {
   private merged: Map<string, VerificationKey>;
   private downloaded: ReadonlyMap<string, VerificationKey> = new Map();
+  private seed: ReadonlyMap<string, VerificationKey>;
   private resolver: Resolver | undefined;
   private readonly pending = new Map<string, Promise<boolean>>();
 
-  constructor(readonly configured: ReadonlyMap<string, VerificationKey>) {
-    this.merged = new Map(configured);
+  constructor(
+    readonly configured: ReadonlyMap<string, VerificationKey>,
+    seed: ReadonlyMap<string, VerificationKey> = new Map(),
+  ) {
+    this.seed = new Map(seed);
+    this.merged = new Map([...this.seed, ...configured]);
   }
 
-  /** Swaps in the downloaded certificates as a whole; a configured key with the same serial wins. */
-  replaceDownloaded(keys: ReadonlyMap<string, VerificationKey>): void {
+  /**
+   * Swaps in the downloaded certificates as a whole; a configured key with the same serial wins.
+   * `listKnown`: they are WeChat's list (a download has succeeded), so the seed is dropped for good.
+   */
+  replaceDownloaded(keys: ReadonlyMap<string, VerificationKey>, { listKnown = true } = {}): void {
     this.downloaded = new Map(keys);
-    this.merged = new Map([...this.downloaded, ...this.configured]);
+    if (listKnown) this.seed = new Map();
+    this.merged = new Map([...this.seed, ...this.downloaded, ...this.configured]);
+  }
+
+  seedSerials(): string[] {
+    return [...this.seed.keys()];
   }
 
   downloadedSerials(): string[] {
@@ -55,6 +73,7 @@ export class VerificationKeyRing implements ReadonlyMap<string, VerificationKey>
     if (!resolver) return Promise.resolve(false);
     let pending = this.pending.get(key);
     if (!pending) {
+      if (this.pending.size >= MAX_PENDING_SERIALS) return Promise.resolve(false);
       pending = resolver(key)
         .then(
           () => this.merged.has(key),

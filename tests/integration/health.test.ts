@@ -47,7 +47,7 @@ describe('WeChat Pay keys in /api/health', () => {
     certificateDaysLeft: 400,
     lastRefreshAgeSeconds: 600,
     consecutiveRefreshFailures: 0,
-    startupCheck: 'passed' as const,
+    startupCheck: 'passed' as 'passed' | 'failed' | 'not-run',
   };
   const reconciler = async () => ({ oldestDueAgeSeconds: null, openExceptions: 0, lastSweepAgeSeconds: 30 });
   it.each([
@@ -56,6 +56,11 @@ describe('WeChat Pay keys in /api/health', () => {
       name: 'no key valid now',
       state: { ...healthy, trustedSerials: [] },
       attention: ['wechatpay-no-valid-key'],
+    },
+    {
+      name: 'WeChat out of reach at start',
+      state: { ...healthy, startupCheck: 'failed' as 'passed' | 'failed' },
+      attention: ['wechatpay-startup-check-failed'],
     },
     {
       name: '29 days left',

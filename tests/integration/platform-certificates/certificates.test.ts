@@ -6,6 +6,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getDb } from '@/lib/db';
 import { resetEnvForTests } from '@/lib/env';
+import { checkHealth } from '@/lib/health/check-health';
 import { refreshCertificatesIfDue } from '@/lib/platform-certificates/refresh-if-due';
 import {
   checkWechatPayCredentials,
@@ -282,7 +283,14 @@ describe('alerts', () => {
       const { activeSerial } = await sandboxCertificates();
       expect(getWechatPayConfig().verificationKeys.has(activeSerial)).toBe(true);
 
+      // Backoff: no new attempt for a minute after a failure (then 2, 4, … up to the interval).
+      const calls = await certificateCalls();
       await refreshCertificatesIfDue();
+      expect(await certificateCalls()).toBe(calls);
+      await getDb().$executeRaw`
+        UPDATE wechatpay_certificate_refresh SET last_attempt_at = last_attempt_at - interval '61 seconds'`;
+      await refreshCertificatesIfDue();
+      expect(await certificateCalls()).toBe(calls + 1);
       const recovered = await getDb().wechatpayCertificateRefresh.findUniqueOrThrow({ where: { id: 1 } });
       expect(recovered).toMatchObject({ consecutiveFailures: 0, lastError: null });
       expect(recovered.lastSuccessAt).not.toBeNull();
@@ -308,6 +316,33 @@ describe('alerts', () => {
       expect(logs.lines().filter((l) => l.alert === 'wechatpay_cert_expiring')).toEqual([]);
     } finally {
       logs.restore();
+    }
+  });
+});
+
+describe('serials made up by anyone', () => {
+  it('cost at most one store read per 5 s and one claim per interval, and never one for a non-certificate serial', async () => {
+    const config = getWechatPayConfig();
+    await new Promise((resolve) => setTimeout(resolve, 5_100)); // past the last test's re-read
+    const queries = vi.spyOn(getDb(), '$queryRaw');
+    const updates = vi.spyOn(getDb(), '$executeRaw');
+    try {
+      const serials = Array.from(
+        { length: 200 },
+        (_, i) => `${(0x10000 + i).toString(16).toUpperCase()}ABCDEF`,
+      );
+      const learned = await Promise.all(
+        [...serials, 'PUB_KEY_ID_0000000000000000000000000000000000', 'not-hex', 'A'.repeat(41)].map((s) =>
+          config.verificationKeys.ensure(s),
+        ),
+      );
+      expect(learned.every((l) => l === false)).toBe(true);
+      // One reload (and at most a lease check); the claim is rate-limited here (60 s) by earlier tests or not.
+      expect(queries.mock.calls.length).toBeLessThanOrEqual(2);
+      expect(updates.mock.calls.length).toBeLessThanOrEqual(1);
+    } finally {
+      queries.mockRestore();
+      updates.mockRestore();
     }
   });
 });
@@ -351,6 +386,34 @@ describe('the start-up check', () => {
       exit.mockRestore();
     }
   });
+
+  it('starts (alerting, health degraded) when WeChat is out of reach, rather than crash-loop', async () => {
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    const logs = captureLogs();
+    try {
+      await withEnv({ WECHATPAY_BASE_URL: 'http://127.0.0.1:9', WECHATPAY_TIMEOUT_MS: '500' }, async () => {
+        await exitUnlessWechatPayReady();
+        expect(exit).not.toHaveBeenCalled();
+        expect(
+          logs
+            .lines()
+            .some(
+              (l) =>
+                l.alert === 'wechatpay_startup_check_failed' &&
+                /cannot reach WeChat Pay/.test(String(l.problem)),
+            ),
+        ).toBe(true);
+        const health = await checkHealth({
+          reconciler: async () => ({ oldestDueAgeSeconds: null, openExceptions: 0, lastSweepAgeSeconds: 1 }),
+        });
+        expect(health.wechatpay?.startupCheck).toBe('failed');
+        expect(health.attention).toContain('wechatpay-startup-check-failed');
+      });
+    } finally {
+      logs.restore();
+      exit.mockRestore();
+    }
+  }, 20_000);
 
   it('in public-key mode, accepts WeChat 404 (no certificates) and still proves the merchant key', async () => {
     await harness.control('POST', '/sandbox/certificates/mode', { mode: 'public-key' });

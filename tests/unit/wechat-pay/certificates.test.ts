@@ -462,6 +462,43 @@ describe('VerificationKeyRing', () => {
     expect(resolver).toHaveBeenCalledTimes(2);
   });
 
+  it('keeps the seed until WeChat list is known, then drops it for good', () => {
+    const ring = new VerificationKeyRing(new Map([['PUB_KEY_ID_01', keyA]]), new Map([['AA', keyA]]));
+    expect(ring.seedSerials()).toEqual(['AA']);
+    expect(ring.has('AA')).toBe(true);
+    ring.replaceDownloaded(new Map([['BB', keyB]]), { listKnown: false });
+    expect([...ring.keys()].sort()).toEqual(['AA', 'BB', 'PUB_KEY_ID_01']);
+    ring.replaceDownloaded(new Map([['BB', keyB]]));
+    expect([...ring.keys()].sort()).toEqual(['BB', 'PUB_KEY_ID_01']);
+    expect(ring.seedSerials()).toEqual([]);
+    ring.replaceDownloaded(new Map(), { listKnown: false });
+    expect([...ring.keys()]).toEqual(['PUB_KEY_ID_01']);
+  });
+
+  it('a downloaded key wins over a seed with the same serial', () => {
+    const ring = new VerificationKeyRing(new Map(), new Map([['AA', keyA]]));
+    ring.replaceDownloaded(new Map([['AA', keyB]]), { listKnown: false });
+    expect(ring.get('AA')).toBe(keyB);
+  });
+
+  it('ensure: refuses at once beyond 32 serials being learned together', async () => {
+    const ring = new VerificationKeyRing(new Map());
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const resolver = vi.fn(() => gate);
+    ring.onUnknownSerial(resolver);
+    const first = Array.from({ length: 32 }, (_, i) => ring.ensure(`A${i.toString(16)}`));
+    expect(await ring.ensure('FFFF')).toBe(false);
+    expect(resolver).toHaveBeenCalledTimes(32);
+    release();
+    expect(await Promise.all(first)).toEqual(first.map(() => false));
+    // Settled: room again.
+    expect(await ring.ensure('FFFF')).toBe(false);
+    expect(resolver).toHaveBeenCalledTimes(33);
+  });
+
   it('ensure: a failing resolver means not learned, and the next call asks again', async () => {
     const ring = new VerificationKeyRing(new Map());
     const resolver = vi.fn(async () => {

@@ -88,6 +88,24 @@ describe('loadWechatPayConfig', () => {
     expect(config.verificationKeys.downloadedSerials()).toEqual([]);
   });
 
+  it.each([
+    { mode: 'public-key' as const, fixed: true },
+    { mode: 'certificates' as const, fixed: false },
+    { mode: 'both' as const, fixed: false },
+  ])('given platform certificates are fixed keys in $mode mode: $fixed (else a seed)', ({ mode, fixed }) => {
+    const serial = keys.platformCertificate?.serial ?? '';
+    const config = loadWechatPayConfig(
+      baseEnv({
+        WECHATPAY_VERIFY_WITH: mode,
+        WECHATPAY_PLATFORM_CERTIFICATES: keys.platformCertificate?.certificatePem,
+      }),
+    );
+    expect(config.verificationKeys.has(serial)).toBe(true);
+    expect(config.verificationKeys.seedSerials()).toEqual(fixed ? [] : [serial]);
+    config.verificationKeys.replaceDownloaded(new Map());
+    expect(config.verificationKeys.has(serial)).toBe(fixed);
+  });
+
   it('reads PEMs from *_FILE paths', () => {
     const config = loadWechatPayConfig(
       baseEnv({
