@@ -52,6 +52,7 @@ const SCOPES: Record<string, Scope> = {
     config: 'tests/mutation/stryker.orders.mjs',
     roots: [
       'tests/integration/orders',
+      'tests/integration/platform-certificates',
       'tests/mutation',
       'tests/support/global-setup.ts',
       'tests/support/integration-env.ts',

@@ -10,7 +10,12 @@ export default defineConfig({
   test: {
     name: 'integration',
     environment: 'node',
-    include: ['tests/integration/orders/**/*.test.ts'],
+    // The notification path's certificate learning (handle-payment-notification.ts) is exercised by
+    // the platform certificate tests.
+    include: [
+      'tests/integration/orders/**/*.test.ts',
+      'tests/integration/platform-certificates/**/*.test.ts',
+    ],
     globalSetup: ['tests/mutation/global-setup.ts'],
     setupFiles: ['tests/support/integration-env.ts'],
     testTimeout: 30_000,
