@@ -55,19 +55,23 @@ export async function screenPaymentNotification(
 export async function checkHeadersLearningSerial(headers: HeaderSource): Promise<SignatureCheck> {
   const config = getWechatPayConfig();
   const screened = checkNotificationHeaders(headers, config);
-  if (screened.ok || screened.reason !== 'UNKNOWN_SERIAL' || !screened.serial) return screened;
-  const learned = await learnedWithin(config.verificationKeys.ensure(screened.serial), LEARN_SERIAL_WAIT_MS);
-  return learned ? checkNotificationHeaders(headers, config) : screened;
+  // Only an UNKNOWN_SERIAL failure names a serial to learn.
+  // Stryker disable next-line ConditionalExpression: `screened.ok` → false is equivalent (a pass has no serial)
+  if (screened.ok || !screened.serial) return screened;
+  await waitAtMost(config.verificationKeys.ensure(screened.serial), LEARN_SERIAL_WAIT_MS);
+  return checkNotificationHeaders(headers, config);
 }
 
-/** False when learning takes longer than `ms` (it goes on, and WeChat's retry finds the key). */
-async function learnedWithin(learning: Promise<boolean>, ms: number): Promise<boolean> {
+/** Resolves when `work` settles or after `ms`, whichever comes first (the work goes on). */
+async function waitAtMost(work: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
   try {
-    return await Promise.race([learning, timeout]);
+    await Promise.race([
+      work,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, ms);
+      }),
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -110,7 +110,13 @@ async function expectEachCreditedOnce(paid: PaidOrder[]) {
     expect(await balanceOf(order.accountId)).toBe(BigInt(order.amountFen));
     expect(await ledgerCount(order.orderId)).toBe(1);
   }
-  const log = await deliveries();
+  // The sandbox logs a delivery once our answer is back: just after the credit.
+  const acknowledged = (log: Delivery[]) =>
+    paid.every((o) => log.some((d) => d.outTradeNo === o.outTradeNo && d.outcome === 'acknowledged'));
+  const log = await waitFor(async () => {
+    const entries = await deliveries();
+    return acknowledged(entries) ? entries : null;
+  });
   for (const order of paid) {
     expect(
       log.some((d) => d.outTradeNo === order.outTradeNo && d.outcome === 'acknowledged'),
@@ -318,6 +324,61 @@ describe('alerts', () => {
       logs.restore();
     }
   });
+});
+
+describe('a notification naming a certificate WeChat has just started using', () => {
+  /** A fresh process's view (its own key ring), the shared rate limit free: as after a deploy. */
+  async function freshInstance() {
+    resetWechatPayForTests();
+    await getDb().$executeRaw`
+      UPDATE wechatpay_certificate_refresh SET last_unknown_serial_at = NULL, lease_until = NULL`;
+  }
+
+  async function signWithANewCertificate() {
+    await harness.control('POST', '/sandbox/certificates/rotate', { phase: 'publish', overlapMs: 60_000 });
+    return (
+      await harness.control<SandboxCertificates>('POST', '/sandbox/certificates/rotate', {
+        phase: 'activate',
+      })
+    ).activeSerial;
+  }
+
+  it('is accepted at its first delivery: the serial is learned while the headers are screened', async () => {
+    // Created before the rotation: the answer to its creation must not teach the serial first.
+    const orders = await createOrders(1, 500);
+    await freshInstance();
+    const newSerial = await signWithANewCertificate();
+    const [order] = await pay(orders);
+    if (!order) throw new Error('no order');
+    await expectEachCreditedOnce([order]);
+    const log = (await deliveries()).filter((d) => d.outTradeNo === order.outTradeNo);
+    expect(log.map((d) => ({ serial: d.serial, outcome: d.outcome }))).toEqual([
+      { serial: newSerial, outcome: 'acknowledged' },
+    ]);
+  });
+
+  it("is answered within WeChat's 5 s even when the download is slow, and settles on a retry", async () => {
+    const orders = await createOrders(1, 600);
+    await freshInstance();
+    await signWithANewCertificate();
+    await harness.control('POST', '/sandbox/faults/api', {
+      endpoint: 'certificates',
+      kind: 'delay',
+      delayMs: 8_000,
+    });
+    try {
+      const [order] = await pay(orders);
+      if (!order) throw new Error('no order');
+      await expectEachCreditedOnce([order]);
+      const log = (await deliveries()).filter((d) => d.outTradeNo === order.outTradeNo);
+      // Refused (401) after the 3 s wait, not left unanswered past WeChat's 5 s deadline ('error').
+      expect(log[0]).toMatchObject({ outcome: 'rejected', status: 401 });
+      expect(log.some((d) => d.outcome === 'error')).toBe(false);
+      expect(log.at(-1)?.outcome).toBe('acknowledged');
+    } finally {
+      await harness.control('POST', '/sandbox/faults/reset');
+    }
+  }, 30_000);
 });
 
 describe('serials made up by anyone', () => {
