@@ -10,6 +10,7 @@ import { AppError } from '@/lib/http/app-error';
 import { reconcileOrderNow } from '@/lib/orders/reconcile-order';
 import { applyRefundState } from '@/lib/refunds/apply-refund-state';
 import { reconcileDueRefunds } from '@/lib/refunds/reconcile-refunds';
+import { readRefundable } from '@/lib/refunds/refundable';
 import { requestRefund } from '@/lib/refunds/request-refund';
 import { getWechatPayClient } from '@/lib/wechat-pay';
 import { ledgerSum, newUser } from '../../support/accounts-fixtures';
@@ -87,6 +88,61 @@ describe('refunds', () => {
     expect(await balanceOf(accountId)).toBe(400n);
     expect(await getDb().refund.count({ where: { order: { outTradeNo } } })).toBe(1);
     await expect(refund(outTradeNo, 0)).rejects.toThrow('退款金额必须是大于 0 的金额');
+  });
+
+  it('counts what an order has left from its own refunds, not from the balance other orders fill', async () => {
+    const { accountId, outTradeNo } = await paidOrder(1000);
+    // A second recharge on the same account: the balance (1500) is more than this order has left.
+    const second = await createOrderFor(accountId, 500);
+    await harness.control('POST', '/sandbox/pay', { out_trade_no: second.outTradeNo });
+    await waitFor(async () => (await balanceOf(accountId)) === 1500n);
+    await refund(outTradeNo, 600);
+    expect(await readRefundable(outTradeNo)).toEqual({
+      orderId: expect.any(String),
+      outTradeNo,
+      orderAmountFen: 1000,
+      status: 'PAID',
+      accountId,
+      balanceFen: 900n,
+      remainingFen: 400,
+      refundableFen: 400,
+    });
+    await expect(refund(outTradeNo, 401)).rejects.toThrow('最多可退 ¥4.00');
+    expect((await refund(outTradeNo, 400)).amountFen).toBe(400);
+    expect(await readRefundable(outTradeNo)).toMatchObject({
+      remainingFen: 0,
+      refundableFen: 0,
+      balanceFen: 500n,
+    });
+    expect(await readRefundable(second.outTradeNo)).toMatchObject({ remainingFen: 500, refundableFen: 500 });
+  });
+
+  it('shows nothing refundable on an order that is not paid, and names an order that does not exist', async () => {
+    // The account holds money (another, paid order): the unpaid one still has nothing to give back.
+    const { accountId } = await paidOrder(1000);
+    const order = await createOrderFor(accountId, 700);
+    expect(await readRefundable(order.outTradeNo)).toMatchObject({
+      status: 'PENDING',
+      orderAmountFen: 700,
+      remainingFen: 700,
+      refundableFen: 0,
+      balanceFen: 1000n,
+    });
+    await expect(readRefundable('RCNOSUCHORDER01')).rejects.toThrow('order RCNOSUCHORDER01 not found');
+  });
+
+  it("takes a refund's hold from the wallet at the end of the merge chain", async () => {
+    const { accountId, outTradeNo } = await paidOrder(800);
+    const userId = await newUser();
+    expect((await mergeVisitorAccount(accountId, userId)).merged).toBe(true);
+    expect(await readRefundable(outTradeNo)).toMatchObject({
+      accountId: userId,
+      balanceFen: 800n,
+      refundableFen: 800,
+    });
+    const held = await refund(outTradeNo, 300);
+    expect(held.accountId).toBe(userId);
+    expect(await balanceOf(userId)).toBe(500n);
   });
 
   it('refuses to refund an order that is not paid, or that does not exist', async () => {
