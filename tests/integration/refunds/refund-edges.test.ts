@@ -178,6 +178,24 @@ describe('a transaction WeChat reports refunded', () => {
     });
     expect(exception.orderId).toBe(orderId);
     expect(exception.status).toBe('OPEN');
+    expect(exception.details).toEqual({
+      via: 'query',
+      reason: 'WeChat reports the transaction refunded; no refund is recorded here yet',
+    });
+  });
+
+  it("asks WeChat only about that order's refunds under way, not another order's", async () => {
+    const other = await paidOrder(600);
+    await harness.control('POST', '/sandbox/faults/refunds', { hold: true });
+    await refund(other.outTradeNo, 200); // PROCESSING at WeChat, held
+    const { outTradeNo, orderId } = await paidOrder(400);
+    const queries = async () =>
+      (await harness.control<{ calls: Record<string, number> }>('GET', '/sandbox/stats')).calls[
+        'refund-query'
+      ];
+    const before = await queries();
+    await learnRefundsOf({ id: orderId, outTradeNo });
+    expect(await queries()).toBe(before);
   });
 });
 
