@@ -49,8 +49,8 @@ export async function screenPaymentNotification(
 }
 
 /**
- * checkNotificationHeaders, after learning the serial the headers name if no key here has it (both
- * notification handlers run it first, so that the parse that follows finds the key).
+ * checkNotificationHeaders, after learning the serial the headers name if no key here has it (the
+ * route's screen, and both notification handlers when their parse meets a serial not held).
  */
 export async function checkHeadersLearningSerial(headers: HeaderSource): Promise<SignatureCheck> {
   const config = getWechatPayConfig();
@@ -81,8 +81,12 @@ export async function handlePaymentNotification(
   headers: HeaderSource,
   rawBody: Uint8Array,
 ): Promise<NotificationAnswer> {
-  await checkHeadersLearningSerial(headers);
-  const parsed = parsePaymentNotification({ headers, rawBody }, getWechatPayConfig());
+  let parsed = parsePaymentNotification({ headers, rawBody }, getWechatPayConfig());
+  // A serial no key here has (the route's screen learns it; a caller without the screen does it here).
+  if (!parsed.ok && parsed.reason === 'UNKNOWN_SERIAL') {
+    await checkHeadersLearningSerial(headers);
+    parsed = parsePaymentNotification({ headers, rawBody }, getWechatPayConfig());
+  }
   if (!parsed.ok) return reject(parsed.reason);
   const { transaction, notificationId, eventType } = parsed;
   if (eventType !== 'TRANSACTION.SUCCESS' || transaction.status !== 'PAID') {

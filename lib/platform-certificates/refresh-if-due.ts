@@ -2,6 +2,7 @@ import 'server-only';
 import { getEnv } from '../env';
 import { createLogger } from '../log';
 import { getWechatPayConfig } from '../wechat-pay';
+import { certificateDaysLeft } from './status';
 import { refreshPlatformCertificates, reloadKeyRing } from './sync';
 
 const log = createLogger('platform-certificates');
@@ -11,28 +12,24 @@ const log = createLogger('platform-certificates');
 // does it, under the lease), re-read the store (so every instance picks up what another downloaded and
 // drops what WeChat retired), and warn while the newest trusted certificate is close to its end.
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 /** The expiry alert is logged at most this often per process. */
-const EXPIRY_ALERT_EVERY_MS = DAY_MS;
+const EXPIRY_ALERT_EVERY_MS = 24 * 60 * 60 * 1000;
 
 let lastExpiryAlertAt = 0;
 
 export async function refreshCertificatesIfDue(now = new Date()): Promise<void> {
   const config = getWechatPayConfig();
   if (config.verifyWith === 'public-key') return;
-  const outcome = await refreshPlatformCertificates(config, 'schedule');
-  const trusted = outcome === 'downloaded' ? null : await reloadKeyRing(config.verificationKeys);
-  const latestEnd = Math.max(
-    0,
-    ...(trusted ?? []).map((c) => c.notAfter.getTime()),
-    ...[...config.verificationKeys.values()].map((k) => k.notAfter?.getTime() ?? 0),
-  );
-  const daysLeft = (latestEnd - now.getTime()) / DAY_MS;
-  if (latestEnd > 0 && daysLeft < getEnv().WECHATPAY_CERT_EXPIRY_WARN_DAYS) {
+  // A download reloads the ring itself; otherwise pick up what other instances downloaded or retired.
+  if ((await refreshPlatformCertificates(config, 'schedule')) !== 'downloaded') {
+    await reloadKeyRing(config.verificationKeys);
+  }
+  const daysLeft = certificateDaysLeft(config, now);
+  if (daysLeft !== null && daysLeft < getEnv().WECHATPAY_CERT_EXPIRY_WARN_DAYS) {
     if (now.getTime() - lastExpiryAlertAt >= EXPIRY_ALERT_EVERY_MS) {
       lastExpiryAlertAt = now.getTime();
       log.warn(
-        { alert: 'wechatpay_cert_expiring', daysLeft: Math.floor(daysLeft), notAfter: new Date(latestEnd) },
+        { alert: 'wechatpay_cert_expiring', daysLeft },
         'the last WeChat Pay platform certificate expires soon and WeChat lists no successor',
       );
     }

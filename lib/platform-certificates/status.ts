@@ -1,6 +1,7 @@
 import 'server-only';
 import { getEnv } from '../env';
-import { getWechatPayConfig } from '../wechat-pay';
+import { getWechatPayConfig, type WechatPayConfig } from '../wechat-pay';
+import type { VerificationKey, VerificationKeyRing } from '../wechat-pay/key-ring';
 import { lastStartupCheck } from './startup-check';
 import { readRefreshState } from './store';
 
@@ -24,20 +25,33 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** WeChat asks for a download at least every 12 hours. */
 const REFRESH_OVERDUE_SECONDS = 12 * 60 * 60;
 
-export async function readWechatPayKeysState(now = new Date()): Promise<WechatPayKeysState> {
-  const config = getWechatPayConfig();
-  const valid = [...config.verificationKeys.entries()].filter(
+/** The keys valid now, by serial. */
+function validKeys(ring: VerificationKeyRing, now: Date): [string, VerificationKey][] {
+  return [...ring.entries()].filter(
     ([, key]) => (!key.notBefore || key.notBefore <= now) && (!key.notAfter || now <= key.notAfter),
   );
-  const hasPublicKey = valid.some(([, key]) => !key.notAfter);
-  const latestEnd = Math.max(0, ...valid.map(([, key]) => key.notAfter?.getTime() ?? 0));
+}
+
+/**
+ * Days until the last trusted certificate ends; null when nothing but a public key (it has no end) is
+ * trusted, or when the public key verifies anyway (modes public-key and both: WeChat signs with it on
+ * request). Also what the expiry alert of the schedule (refresh-if-due.ts) watches.
+ */
+export function certificateDaysLeft(config: WechatPayConfig, now: Date): number | null {
+  const ends = validKeys(config.verificationKeys, now).map(([, key]) => key.notAfter?.getTime());
+  if (config.verifyWith !== 'certificates' && ends.includes(undefined)) return null;
+  const latestEnd = Math.max(0, ...ends.map((end) => end ?? 0));
+  return latestEnd === 0 ? null : Math.floor((latestEnd - now.getTime()) / DAY_MS);
+}
+
+export async function readWechatPayKeysState(now = new Date()): Promise<WechatPayKeysState> {
+  const config = getWechatPayConfig();
   const refresh = config.verifyWith === 'public-key' ? null : await readRefreshState();
   const check = lastStartupCheck();
   return {
     verifyWith: config.verifyWith,
-    trustedSerials: valid.map(([serial]) => serial),
-    certificateDaysLeft:
-      hasPublicKey || latestEnd === 0 ? null : Math.floor((latestEnd - now.getTime()) / DAY_MS),
+    trustedSerials: validKeys(config.verificationKeys, now).map(([serial]) => serial),
+    certificateDaysLeft: certificateDaysLeft(config, now),
     lastRefreshAgeSeconds: refresh?.lastSuccessAt
       ? Math.max(0, Math.round((now.getTime() - refresh.lastSuccessAt.getTime()) / 1000))
       : null,

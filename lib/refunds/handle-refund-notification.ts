@@ -16,8 +16,11 @@ export async function handleRefundNotification(
   headers: HeaderSource,
   rawBody: Uint8Array,
 ): Promise<NotificationAnswer> {
-  await checkHeadersLearningSerial(headers);
-  const parsed = parseRefundNotification({ headers, rawBody }, getWechatPayConfig());
+  let parsed = parseRefundNotification({ headers, rawBody }, getWechatPayConfig());
+  if (!parsed.ok && parsed.reason === 'UNKNOWN_SERIAL') {
+    await checkHeadersLearningSerial(headers);
+    parsed = parseRefundNotification({ headers, rawBody }, getWechatPayConfig());
+  }
   if (!parsed.ok) {
     log.warn({ reason: parsed.reason }, 'refund notification rejected');
     return { status: 401, body: { code: 'FAIL', message: 'notification rejected' } };
