@@ -233,4 +233,21 @@ describe('learning the refunds of a transaction WeChat reports refunded', () => 
     expect(exception.details).toMatchObject({ via: 'query', outRefundNo: requested.outRefundNo });
     expect(await balanceOf(accountId)).toBe(400n);
   });
+
+  it('asks WeChat nothing about its refunds already final', async () => {
+    const { accountId, outTradeNo, orderId } = await paidOrder(500);
+    const requested = await refund(outTradeNo, 100);
+    await harness.control('POST', '/sandbox/refunds/outcome', {
+      out_refund_no: requested.outRefundNo,
+      status: 'SUCCESS',
+    });
+    await waitFor(async () => (await refundRow(requested.id)).status === 'SUCCESS');
+    const before = await calls();
+
+    await learnRefundsOf({ id: orderId, outTradeNo });
+    expect((await calls())['refund-query']).toBe(before['refund-query']);
+    // A refund recorded (SUCCESS): nothing to open.
+    expect(await getDb().paymentException.count({ where: { outTradeNo } })).toBe(0);
+    expect(await balanceOf(accountId)).toBe(400n);
+  });
 });
