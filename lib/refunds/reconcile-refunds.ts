@@ -115,7 +115,8 @@ async function rescheduleOrGiveUp(refund: Refund, now: Date): Promise<void> {
     await getDb().$transaction(async (tx) => {
       await recordPaymentException(
         {
-          // An ABNORMAL one has its own (REFUND_ABNORMAL), open until someone ends it.
+          // The sweep stops asking: a person looks. An ABNORMAL one also has its REFUND_ABNORMAL, open until
+          // someone ends it; this one says WeChat never gave a final answer.
           kind: 'REFUND_STUCK',
           outTradeNo: order.outTradeNo,
           orderId: refund.orderId,
