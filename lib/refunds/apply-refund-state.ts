@@ -128,7 +128,7 @@ async function moveOn(
       tx,
     );
   } else if (ours.status === 'ABNORMAL') {
-    await resolveAbnormal(tx, order.outTradeNo, `WeChat: ${status}`);
+    await resolveAbnormal(tx, { id: ours.orderId, outTradeNo: order.outTradeNo }, `WeChat: ${status}`);
   }
   log.info(
     { outRefundNo: ours.outRefundNo, from: ours.status, to: status, via: source.via },
@@ -152,7 +152,21 @@ function contradicts(ours: RefundStatus, wechat: WechatRefund['status']): boolea
   return wechat === 'CLOSED';
 }
 
-async function resolveAbnormal(tx: Tx, outTradeNo: string, resolution: string): Promise<void> {
+/**
+ * Resolves the order's REFUND_ABNORMAL (one per order) once none of its refunds is ABNORMAL any more: with
+ * two ABNORMAL refunds, the first one ended must not hide the other, still held. The exception's row is
+ * locked first, so of two refunds of one order leaving ABNORMAL at once the later sees the earlier's.
+ */
+async function resolveAbnormal(
+  tx: Tx,
+  order: { id: string; outTradeNo: string },
+  resolution: string,
+): Promise<void> {
+  const outTradeNo = order.outTradeNo;
+  await tx.$queryRaw`
+    SELECT id FROM payment_exceptions WHERE kind = 'REFUND_ABNORMAL' AND out_trade_no = ${outTradeNo} FOR UPDATE`;
+  const stillAbnormal = await tx.refund.count({ where: { orderId: order.id, status: 'ABNORMAL' } });
+  if (stillAbnormal > 0) return;
   await tx.paymentException.updateMany({
     where: { kind: 'REFUND_ABNORMAL', outTradeNo, status: 'OPEN' },
     data: { status: 'RESOLVED', resolvedAt: new Date(), resolvedBy: 'system', resolution },
@@ -167,7 +181,7 @@ export async function endAbnormalRefund(refundId: string, reason: string): Promi
   return getDb().$transaction(async (tx) => {
     const [ours] = await tx.$queryRaw<(Refund & { outTradeNo: string })[]>`
       SELECT r.id, r.out_refund_no AS "outRefundNo", r.account_id AS "accountId", r.amount_fen AS "amountFen",
-             r.status::text AS status, r.held, o.out_trade_no AS "outTradeNo"
+             r.status::text AS status, r.held, r.order_id AS "orderId", o.out_trade_no AS "outTradeNo"
       FROM refunds r JOIN payment_orders o ON o.id = r.order_id
       WHERE r.id = ${refundId}::uuid FOR UPDATE OF r`;
     if (ours?.status !== 'ABNORMAL') return false;
@@ -176,7 +190,7 @@ export async function endAbnormalRefund(refundId: string, reason: string): Promi
       data: { status: 'CLOSED', failureReason: reason, nextCheckAt: null },
     });
     if (ours.held) await giveHoldBack(tx, ours);
-    await resolveAbnormal(tx, ours.outTradeNo, reason);
+    await resolveAbnormal(tx, { id: ours.orderId, outTradeNo: ours.outTradeNo }, reason);
     log.warn({ outRefundNo: ours.outRefundNo, reason }, 'abnormal refund ended: hold given back');
     return true;
   });

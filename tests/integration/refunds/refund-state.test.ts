@@ -191,6 +191,56 @@ describe('a refund moving on', () => {
   });
 });
 
+describe("an order's exception for its ABNORMAL refunds", () => {
+  const completedAtWechat = async (outRefundNo: string): Promise<WechatRefund> => ({
+    ...(await wechatRefund(outRefundNo)),
+    status: 'SUCCESS',
+    successTime: new Date(),
+  });
+
+  it('stays open while another of its refunds is still ABNORMAL, and is resolved when the last one is ended', async () => {
+    const first = await refundUnderWay(1000, 300);
+    const second = await refund(first.outTradeNo, 200);
+    await wechatFinishes(first.requested.outRefundNo, 'ABNORMAL');
+    const stillHeld = await wechatFinishes(second.outRefundNo, 'ABNORMAL');
+
+    // The first is completed in the merchant portal: the second is still ABNORMAL, its 200 held.
+    const completed = await completedAtWechat(first.requested.outRefundNo);
+    expect(await applyRefundState(completed, { via: 'query' })).toBe('applied');
+    expect(await exceptionOf('REFUND_ABNORMAL', first.outTradeNo)).toMatchObject({
+      status: 'OPEN',
+      resolvedAt: null,
+    });
+
+    // An operator ends the second: the hold goes back, and nothing ABNORMAL is left on the order.
+    expect((await endAbnormal(stillHeld.id, operatorId, '已线下处理')).ok).toBe(true);
+    expect(await balanceOf(first.accountId)).toBe(700n);
+    expect(await exceptionOf('REFUND_ABNORMAL', first.outTradeNo)).toMatchObject({
+      status: 'RESOLVED',
+      resolvedBy: 'system',
+      resolution: '退款异常，由运营结束：已线下处理',
+    });
+  });
+
+  it('is resolved when its two ABNORMAL refunds are completed at the same moment', async () => {
+    const first = await refundUnderWay(1000, 300);
+    const second = await refund(first.outTradeNo, 200);
+    await wechatFinishes(first.requested.outRefundNo, 'ABNORMAL');
+    await wechatFinishes(second.outRefundNo, 'ABNORMAL');
+
+    const answers = await Promise.all([
+      completedAtWechat(first.requested.outRefundNo),
+      completedAtWechat(second.outRefundNo),
+    ]);
+    expect(await Promise.all(answers.map((a) => applyRefundState(a, { via: 'query' })))).toEqual([
+      'applied',
+      'applied',
+    ]);
+    expect((await exceptionOf('REFUND_ABNORMAL', first.outTradeNo))?.status).toBe('RESOLVED');
+    expect(await balanceOf(first.accountId)).toBe(500n);
+  });
+});
+
 describe('an answer about a refund that is final here', () => {
   /** WeChat's answer for a refund it reports under our number, in the given state. */
   async function answerFor(outRefundNo: string, status: WechatRefund['status']): Promise<WechatRefund> {
