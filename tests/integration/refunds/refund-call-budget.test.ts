@@ -1,0 +1,111 @@
+// Refunds within the shared budget of calls to WeChat Pay (lib/rate-limit/wechat-pay-budget.ts): an
+// operator's refund request is sent in creation's lane, confirming a refusal (a query) is background
+// work. A call its lane can't pay for is not made: the refund stays held and REQUESTED for the sweep.
+// One call a second per lane, under a merchant id of this run's own, so that other test files' calls
+// don't share these buckets; each case starts from full buckets.
+import { randomInt, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { getEnv, resetEnvForTests } from '@/lib/env';
+import { takeWechatPayBudget } from '@/lib/rate-limit/wechat-pay-budget';
+import { getRedis } from '@/lib/redis';
+import { requestRefund } from '@/lib/refunds/request-refund';
+import { resetWechatPayForTests } from '@/lib/wechat-pay';
+import { newUser } from '../../support/accounts-fixtures';
+import { captureLogs } from '../../support/logs';
+import { balanceOf, createOrderFor, newAccount } from '../../support/orders-fixtures';
+import { type OrdersHarness, startOrdersHarness, waitFor } from '../../support/orders-harness';
+
+let harness: OrdersHarness;
+let operatorId: string;
+beforeAll(async () => {
+  Object.assign(process.env, {
+    WECHATPAY_MCHID: `19${randomInt(10 ** 7, 10 ** 8)}`,
+    WECHATPAY_CREATE_CALLS_PER_SECOND: '1',
+    WECHATPAY_BACKGROUND_CALLS_PER_SECOND: '1',
+  });
+  resetEnvForTests();
+  resetWechatPayForTests();
+  harness = await startOrdersHarness();
+  operatorId = await newUser();
+});
+/** Empties this merchant's buckets, cooldowns and strike counts (keys as wechat-pay-budget.ts names them). */
+const fullBuckets = async () => {
+  const mchid = getEnv().WECHATPAY_MCHID;
+  await getRedis().del(
+    ...['create', 'background'].flatMap((lane) => [
+      `wechatpay-budget:${mchid}:${lane}`,
+      `wechatpay-budget:cooldown:${mchid}:${lane}`,
+      `wechatpay-budget:strikes:${mchid}:${lane}`,
+    ]),
+  );
+};
+beforeEach(async () => {
+  await harness.control('POST', '/sandbox/faults/reset');
+  await fullBuckets();
+});
+afterAll(() => harness.close());
+
+async function paidOrder(amountFen: number) {
+  const accountId = await newAccount();
+  const order = await createOrderFor(accountId, amountFen);
+  await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo });
+  await waitFor(async () => (await balanceOf(accountId)) === BigInt(amountFen));
+  await fullBuckets();
+  return { accountId, ...order };
+}
+
+const refund = (outTradeNo: string, amountFen: number) =>
+  requestRefund({ outTradeNo, amountFen, operatorId, idempotencyKey: randomUUID() });
+const calls = async () =>
+  (await harness.control<{ calls: { refund: number; 'refund-query': number } }>('GET', '/sandbox/stats'))
+    .calls;
+
+describe('a refund request', () => {
+  it('is sent in creation’s lane: with that lane spent it is held, not sent, and left for the sweep with a warning', async () => {
+    const { accountId, outTradeNo } = await paidOrder(600);
+    const before = await calls();
+    const logs = captureLogs();
+    try {
+      await takeWechatPayBudget('create');
+      const requested = await refund(outTradeNo, 200);
+      expect(requested.status).toBe('REQUESTED');
+      expect(logs.lines()).toContainEqual(
+        expect.objectContaining({
+          level: 40,
+          module: 'refunds',
+          outRefundNo: requested.outRefundNo,
+          msg: 'refund request unanswered; the sweep will ask',
+        }),
+      );
+    } finally {
+      logs.restore();
+    }
+    expect((await calls()).refund).toBe(before.refund);
+    expect(await balanceOf(accountId)).toBe(400n);
+  });
+
+  it('is not held up by background work that spent its own lane', async () => {
+    const { accountId, outTradeNo } = await paidOrder(600);
+    await takeWechatPayBudget('background');
+    expect((await refund(outTradeNo, 200)).status).toBe('PROCESSING');
+    expect(await balanceOf(accountId)).toBe(400n);
+  });
+});
+
+describe('a refusal', () => {
+  it('is confirmed as background work: with that lane spent the refund stays held and REQUESTED', async () => {
+    const { accountId, outTradeNo } = await paidOrder(600);
+    await harness.control('POST', '/sandbox/faults/refunds', { notEnough: 1 });
+    const before = await calls();
+    await takeWechatPayBudget('background');
+    const requested = await refund(outTradeNo, 600);
+    // WeChat refused (NOT_ENOUGH), but that isn't confirmed by a signed query yet: the hold stays.
+    expect(requested.status).toBe('REQUESTED');
+    expect(await balanceOf(accountId)).toBe(0n);
+    expect(await calls()).toEqual({
+      ...before,
+      refund: before.refund + 1,
+      'refund-query': before['refund-query'],
+    });
+  });
+});
