@@ -1,12 +1,12 @@
 // Refunds within the shared budget of calls to WeChat Pay (lib/rate-limit/wechat-pay-budget.ts): an
 // operator's refund request is sent in creation's lane, confirming a refusal (a query) is background
-// work. A call its lane can't pay for is not made: the refund stays held and REQUESTED for the sweep.
-// One call a second per lane, under a merchant id of this run's own, so that other test files' calls
-// don't share these buckets; each case starts from full buckets.
+// work. A call in a lane WeChat asked us to pause (429 FREQUENCY_LIMITED) is not made: the refund stays
+// held and REQUESTED for the sweep. Under a merchant id of this run's own, so that other test files'
+// calls don't share these lanes; each case starts from full buckets and no pause.
 import { randomInt, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getEnv, resetEnvForTests } from '@/lib/env';
-import { takeWechatPayBudget } from '@/lib/rate-limit/wechat-pay-budget';
+import { coolDownWechatPayLane, type WechatPayLane } from '@/lib/rate-limit/wechat-pay-budget';
 import { getRedis } from '@/lib/redis';
 import { requestRefund } from '@/lib/refunds/request-refund';
 import { resetWechatPayForTests } from '@/lib/wechat-pay';
@@ -20,8 +20,6 @@ let operatorId: string;
 beforeAll(async () => {
   Object.assign(process.env, {
     WECHATPAY_MCHID: `19${randomInt(10 ** 7, 10 ** 8)}`,
-    WECHATPAY_CREATE_CALLS_PER_SECOND: '1',
-    WECHATPAY_BACKGROUND_CALLS_PER_SECOND: '1',
   });
   resetEnvForTests();
   resetWechatPayForTests();
@@ -54,6 +52,11 @@ async function paidOrder(amountFen: number) {
   return { accountId, ...order };
 }
 
+/** WeChat answered 429 again and again: the lane pauses for half a minute (1 s, doubling each time). */
+async function pauseLane(lane: WechatPayLane) {
+  for (let strike = 0; strike < 6; strike++) await coolDownWechatPayLane(lane);
+}
+
 const refund = (outTradeNo: string, amountFen: number) =>
   requestRefund({ outTradeNo, amountFen, operatorId, idempotencyKey: randomUUID() });
 const calls = async () =>
@@ -61,12 +64,12 @@ const calls = async () =>
     .calls;
 
 describe('a refund request', () => {
-  it('is sent in creation’s lane: with that lane spent it is held, not sent, and left for the sweep with a warning', async () => {
+  it('is sent in creation’s lane: with that lane paused it is held, not sent, and left for the sweep with a warning', async () => {
     const { accountId, outTradeNo } = await paidOrder(600);
     const before = await calls();
     const logs = captureLogs();
     try {
-      await takeWechatPayBudget('create');
+      await pauseLane('create');
       const requested = await refund(outTradeNo, 200);
       expect(requested.status).toBe('REQUESTED');
       expect(logs.lines()).toContainEqual(
@@ -84,20 +87,20 @@ describe('a refund request', () => {
     expect(await balanceOf(accountId)).toBe(400n);
   });
 
-  it('is not held up by background work that spent its own lane', async () => {
+  it('is not held up by a pause of the background lane', async () => {
     const { accountId, outTradeNo } = await paidOrder(600);
-    await takeWechatPayBudget('background');
+    await pauseLane('background');
     expect((await refund(outTradeNo, 200)).status).toBe('PROCESSING');
     expect(await balanceOf(accountId)).toBe(400n);
   });
 });
 
 describe('a refusal', () => {
-  it('is confirmed as background work: with that lane spent the refund stays held and REQUESTED', async () => {
+  it('is confirmed as background work: with that lane paused the refund stays held and REQUESTED', async () => {
     const { accountId, outTradeNo } = await paidOrder(600);
     await harness.control('POST', '/sandbox/faults/refunds', { notEnough: 1 });
     const before = await calls();
-    await takeWechatPayBudget('background');
+    await pauseLane('background');
     const requested = await refund(outTradeNo, 600);
     // WeChat refused (NOT_ENOUGH), but that isn't confirmed by a signed query yet: the hold stays.
     expect(requested.status).toBe('REQUESTED');
