@@ -104,10 +104,10 @@ async function holdRefund(request: RefundRequest): Promise<Refund> {
     return getDb().refund.findUniqueOrThrow({
       where: { orderId_idempotencyKey: { orderId: order.id, idempotencyKey: request.idempotencyKey } },
     });
-    // Stryker restore all
   }
 }
 
+// Stryker restore all
 /**
  * Asks WeChat to refund a REQUESTED refund (again: the same out_refund_no, so at most once) and applies
  * the answer. Answers the refund as it stands afterwards.
