@@ -5,6 +5,7 @@ import { reconcileOrderByOutTradeNo } from '../orders/reconcile-order';
 import { getWechatPayConfig, type HeaderSource, parseRefundNotification } from '../wechat-pay';
 import { applyRefundState } from './apply-refund-state';
 
+// Stryker disable next-line StringLiteral: the log lines' module name, no behaviour
 const log = createLogger('refund-notify');
 
 // WeChat's refund notification (REFUND.SUCCESS / ABNORMAL / CLOSED), on its own route: verified and
