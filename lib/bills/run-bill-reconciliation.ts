@@ -298,7 +298,7 @@ async function recordRefundFromBill(row: TradeBillRow): Promise<string> {
  * The bill's 退款状态 as a refund status: v3 names, and the older spellings bills have used (REFUNDCLOSE,
  * CHANGE: the refund went elsewhere, as ABNORMAL); anything else is still under way.
  */
-function refundStatusOf(text: string): RefundStatus {
+export function refundStatusOf(text: string): RefundStatus {
   if (text === 'SUCCESS' || text === 'CLOSED' || text === 'ABNORMAL') return text;
   if (text === 'REFUNDCLOSE') return 'CLOSED';
   if (text === 'CHANGE') return 'ABNORMAL';
