@@ -130,9 +130,10 @@ describe('one run of a day at a time', () => {
       data: { billDate: dayOf(billDate), trigger: 'schedule' },
     });
     await expect(reconcileBillDay(billDate, 'cli')).rejects.toBeInstanceOf(BillRunBusyError);
-    await expect(reconcileBillDay(billDate, 'cli')).rejects.toThrow(
-      `the bill of ${billDate} is being reconciled already`,
-    );
+    await expect(reconcileBillDay(billDate, 'cli')).rejects.toMatchObject({
+      name: 'BillRunBusyError',
+      message: `the bill of ${billDate} is being reconciled already`,
+    });
     // Its process ended eleven minutes ago: the next run marks it failed and goes on.
     await getDb().billRun.update({
       where: { id: running.id },
