@@ -110,6 +110,13 @@ describe('what the run did, in the exceptions', () => {
     // The settlement says why, and that the bill found it.
     const duplicate = await exceptionOf('DUPLICATE_TRANSACTION', missed.outTradeNo);
     expect(duplicate.details).toMatchObject({ via: 'bill', amountFen: 600 });
+    expect(duplicate.occurrences).toBe(1);
+
+    // A rerun finds the day's difference stored already: it doesn't try (and count) the settlement again.
+    const rerun = await reconcileBillDay(today, 'cli');
+    expect(rerun.status).toBe('DONE');
+    expect((await exceptionOf('DUPLICATE_TRANSACTION', missed.outTradeNo)).occurrences).toBe(1);
+    expect((await exceptionOf('BILL_NOT_CREDITED', missed.outTradeNo)).occurrences).toBe(1);
   });
 
   it('records a portal refund the balance no longer covers, unheld, and says so', async () => {
@@ -156,6 +163,11 @@ describe('what the run did, in the exceptions', () => {
       via: 'bill',
       reason: 'refund of an order we have no record of',
     });
+    expect(mismatch.occurrences).toBe(1);
+
+    // A rerun doesn't try to record it again.
+    await reconcileBillDay(today, 'cli');
+    expect((await exceptionOf('REFUND_MISMATCH', stranger)).occurrences).toBe(1);
   });
 });
 
