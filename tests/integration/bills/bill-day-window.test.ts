@@ -173,3 +173,44 @@ describe("a refund's day", () => {
     }
   });
 });
+
+describe('an order refunded on another day than it was paid', () => {
+  it("is checked on its payment's day, not on its refund's", async () => {
+    const today = beijingDateOf(new Date());
+    const paidAt = new Date(Date.now() - 2 * DAY_MS);
+    // Paid two days ago, at WeChat and here, its ledger entry missing (that day's run reports it)…
+    const order = await paidWithoutLedger(600, paidAt);
+    const paid = await harness.control<{ transaction: { transaction_id: string } }>(
+      'POST',
+      '/sandbox/payments/unknown',
+      { out_trade_no: order.outTradeNo, total: 600, success_time: formatChinaTime(paidAt) },
+    );
+    await getDb().paymentOrder.update({
+      where: { id: order.id },
+      data: { transactionId: paid.transaction.transaction_id },
+    });
+    // …and refunded today in the merchant portal: today's bill lists the refund, not the payment.
+    const portal = await harness.control<{ out_refund_no: string }>('POST', '/sandbox/refunds/portal', {
+      out_trade_no: order.outTradeNo,
+      amount: 200,
+    });
+
+    const run = await reconcileBillDay(today, 'cli');
+    expect(run.status).toBe('DONE');
+    const found = await getDb().billDifference.findMany({ where: { outTradeNo: order.outTradeNo } });
+    expect(found.map((d) => `${d.kind} ${d.reference}`)).toEqual([
+      `REFUND_NOT_RECORDED ${portal.out_refund_no}`,
+    ]);
+    const paidDay = await reconcileBillDay(beijingDateOf(paidAt), 'cli');
+    expect(paidDay.status).toBe('DONE');
+    expect(
+      await getDb().billDifference.count({
+        where: {
+          outTradeNo: order.outTradeNo,
+          kind: 'LEDGER_MISMATCH',
+          billDate: dayOf(beijingDateOf(paidAt)),
+        },
+      }),
+    ).toBe(1);
+  });
+});
