@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { beijingDateOf, beijingDayRange } from '@/lib/bills/bill-date';
 import { BillRunBusyError, type BillTrigger, reconcileBillDay } from '@/lib/bills/run-bill-reconciliation';
 import { getDb } from '@/lib/db';
+import type { PaymentExceptionKind } from '@/lib/generated/prisma/client';
 import { visitorWithPaidOrder } from '../../support/accounts-fixtures';
 import { useFreshDatabase } from '../../support/fresh-database';
 import { balanceOf, createOrderFor, newAccount } from '../../support/orders-fixtures';
@@ -53,7 +54,7 @@ async function portalRefund(outTradeNo: string, amount: number): Promise<string>
   return refund.out_refund_no;
 }
 
-const exceptionOf = (kind: string, outTradeNo: string) =>
+const exceptionOf = (kind: PaymentExceptionKind, outTradeNo: string) =>
   getDb().paymentException.findUniqueOrThrow({ where: { kind_outTradeNo: { kind, outTradeNo } } });
 
 const differenceOf = (reference: string) => getDb().billDifference.findFirstOrThrow({ where: { reference } });
