@@ -35,11 +35,6 @@ interface Scope {
   roots: string[];
   /** What Stryker mutates (prefixes or exact files), left out of the fingerprint: Stryker tracks those. */
   mutated: string[];
-  /**
-   * Run only when named: a scope not yet at the floor. refunds: its first full run (2026-12-02) scored
-   * 16–89 % per file against tests since extended; see the issue note.
-   */
-  onlyWhenNamed?: boolean;
 }
 
 const SCOPES: Record<string, Scope> = {
@@ -66,7 +61,6 @@ const SCOPES: Record<string, Scope> = {
     ],
   },
   refunds: {
-    onlyWhenNamed: true,
     config: 'tests/mutation/stryker.refunds.mjs',
     roots: [
       'tests/integration/refunds',
@@ -155,12 +149,7 @@ function main(): void {
     },
     allowPositionals: true,
   });
-  const names =
-    positionals.length > 0
-      ? positionals
-      : Object.entries(SCOPES)
-          .filter(([, scope]) => !scope.onlyWhenNamed)
-          .map(([name]) => name);
+  const names = positionals.length > 0 ? positionals : Object.keys(SCOPES);
   for (const name of names) {
     const scope = SCOPES[name];
     if (!scope) throw new Error(`unknown scope ${name}; known: ${Object.keys(SCOPES).join(', ')}`);

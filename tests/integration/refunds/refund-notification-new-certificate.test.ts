@@ -1,7 +1,8 @@
 // A refund notification signed with a platform certificate WeChat has only just started using (certificates
 // mode, the sandbox signing by certificate): the handler learns the serial when its parse meets one it
 // doesn't hold, and the notification is applied at its first delivery; a serial WeChat never published is
-// refused, and not applied. On a database of its own: the certificate store and its lease are shared state.
+// refused, and WeChat's retry applies it once. On a database of its own: the certificate store and its
+// lease are shared state.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/lib/db';
 import { resetEnvForTests } from '@/lib/env';
@@ -89,17 +90,19 @@ describe('a refund notification naming a certificate', () => {
     expect(await balanceOf(order.accountId)).toBe(600n);
   });
 
-  it('WeChat never published is refused (401) and applies nothing', async () => {
+  it('WeChat never published is refused (401); its retry, signed by a published one, is applied once', async () => {
     const order = await paidOrder(700);
     await freshInstance();
     await harness.control('POST', '/sandbox/certificates/sign-unpublished', { notifications: 1 });
 
     const portal = await portalRefund(order.outTradeNo, 200);
     const log = await deliveries(portal.out_refund_no, (entries) =>
-      entries.some((e) => e.attempt === 1 && e.status),
+      entries.some((e) => e.outcome === 'acknowledged'),
     );
     expect(log.find((d) => d.attempt === 1)).toMatchObject({ status: 401 });
-    expect(await getDb().refund.count({ where: { outRefundNo: portal.out_refund_no } })).toBe(0);
-    expect(await balanceOf(order.accountId)).toBe(700n);
+    expect(log.filter((d) => d.outcome === 'acknowledged')).toHaveLength(1);
+    const refunds = await getDb().refund.findMany({ where: { outRefundNo: portal.out_refund_no } });
+    expect(refunds).toEqual([expect.objectContaining({ status: 'SUCCESS', amountFen: 200 })]);
+    expect(await balanceOf(order.accountId)).toBe(500n);
   });
 });
