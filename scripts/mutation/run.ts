@@ -1,4 +1,4 @@
-// npm run test:mutation [-- --refresh] [scope …]     (scopes: wechat-pay, orders, refunds; default: wechat-pay, orders)
+// npm run test:mutation [-- --refresh] [scope …]     (scopes: wechat-pay, orders, refunds; default: all)
 //
 // Runs Stryker for each scope and fails when any mutated file scores under 90 % (check-file-scores.ts).
 // A full run of the orders money path takes about 26 minutes on 2 cores, so by default each scope runs
