@@ -93,7 +93,13 @@ async function main(): Promise<void> {
   ];
   const chrome = await launchLighthouseChrome();
   const results: PageResult[] = [];
-  for (const page of pages) {
+  // PAGES_ONLY=<part>,<part>: Lighthouse only on the pages whose names contain one of these (and the
+  // bare page, which the LCP ratios need), for a quicker look at a few.
+  const only = process.env.PAGES_ONLY?.split(',').filter(Boolean);
+  const chosen = pages.filter(
+    (p) => !only || p.name === 'bare fixture page' || only.some((part) => p.name.includes(part)),
+  );
+  for (const page of chosen) {
     const runs: PageRun[] = [];
     for (let i = 1; i <= RUNS; i++) {
       const run = await runLighthouse(chrome, page.url, page.cookie);

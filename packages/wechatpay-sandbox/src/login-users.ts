@@ -77,6 +77,6 @@ export function avatarPath(user: LoginUser): string {
 export function avatarSvg(user: LoginUser): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="132" height="132" viewBox="0 0 132 132">
 <rect width="132" height="132" fill="${user.color}"/>
-<text x="66" y="66" dy="0.35em" text-anchor="middle" font-size="64" fill="#fff" font-family="PingFang SC,Microsoft YaHei,sans-serif">${user.initial}</text>
+<text x="66" y="66" dy="0.35em" text-anchor="middle" font-size="64" fill="#fff" font-family="PingFang SC,Microsoft YaHei,Noto Sans CJK SC,WenQuanYi Micro Hei,WenQuanYi Zen Hei,sans-serif">${user.initial}</text>
 </svg>`;
 }

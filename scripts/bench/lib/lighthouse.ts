@@ -69,12 +69,14 @@ export async function runLighthouse(
   });
   if (!result) throw new Error(`lighthouse ${url}: no result`);
   const { lhr } = result;
-  // PAGES_LHR_DIR=<dir>: each run's full report (JSON, open it in Lighthouse's viewer) for a closer look.
+  // PAGES_LHR_DIR=<dir>: each run's full report (JSON, open it in Lighthouse's viewer) and its trace
+  // (trace-*.json, open it in DevTools' Performance panel) for a closer look.
   const dumpDir = process.env.PAGES_LHR_DIR;
   if (dumpDir) {
     mkdirSync(dumpDir, { recursive: true });
     const name = `${new URL(url).pathname.replace(/[^a-z0-9]+/gi, '_') || '_'}-${Date.now()}.json`;
     writeFileSync(join(dumpDir, name), JSON.stringify(lhr));
+    writeFileSync(join(dumpDir, `trace-${name}`), JSON.stringify(result.artifacts.Trace));
   }
   if (lhr.runtimeError)
     throw new Error(`lighthouse ${url}: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
