@@ -1,17 +1,18 @@
-// What the refunds integration tests share: the orders harness (the WeChat Pay sandbox and
+// What the refunds and daily-bill integration tests share: the orders harness (the WeChat Pay sandbox and
 // our notify routes over HTTP, ./orders-harness.ts) started with the options those files differ by, an
 // operator to request refunds, and the WeChat side of a refund as the tests arrange it: an order paid at
 // the sandbox, a refund made in the merchant portal, WeChat deciding a refund's outcome, and the
-// deliveries of its notification.
+// deliveries of its notification. Also our own records written straight into the database, for the bill
+// run to compare.
 import { randomInt, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { getDb } from '@/lib/db';
 import { resetEnvForTests } from '@/lib/env';
-import type { Refund } from '@/lib/generated/prisma/client';
+import type { Refund, RefundOrigin } from '@/lib/generated/prisma/client';
 import { requestRefund } from '@/lib/refunds/request-refund';
 import type { CreatedOrder } from '@/lib/schemas/order-status';
 import { getWechatPayClient, resetWechatPayForTests } from '@/lib/wechat-pay';
-import { newUser } from './accounts-fixtures';
+import { newUser, uniqueTransactionId, visitorWithPaidOrder } from './accounts-fixtures';
 import { useFreshDatabase } from './fresh-database';
 import { balanceOf, createOrderFor, newAccount } from './orders-fixtures';
 import { type OrdersHarness, startOrdersHarness, waitFor } from './orders-harness';
@@ -70,6 +71,8 @@ export interface RefundsHarness {
     amountFen: number,
     more?: { reason?: string; idempotencyKey?: string },
   ): Promise<Refund>;
+  /** The operator's refund, once WeChat's notification of its success is applied here: the refund then. */
+  succeededRefund(outTradeNo: string, amountFen: number): Promise<Refund>;
   /** A refund made in the merchant portal, notified to our refund route unless `notify` is false: its out_refund_no. */
   portalRefund(outTradeNo: string, amount: number, options?: { notify?: boolean }): Promise<string>;
   /** WeChat decides the refund's outcome, and its notification moves the refund on here: the refund then. */
@@ -174,6 +177,11 @@ export function setUpRefundsHarness(options: RefundsHarnessOptions = {}): Refund
 
     refund,
 
+    async succeededRefund(outTradeNo, amountFen) {
+      const requested = await refund(outTradeNo, amountFen);
+      return ourRefundWhen(requested.outRefundNo, 'SUCCESS');
+    },
+
     async portalRefund(outTradeNo, amount, { notify = true } = {}) {
       const made = await control<{ out_refund_no: string }>('POST', '/sandbox/refunds/portal', {
         out_trade_no: outTradeNo,
@@ -210,3 +218,61 @@ export const refundRow = (outRefundNo: string) =>
 
 /** WeChat's view of a refund, as the adapter reads it. */
 export const wechatRefund = (outRefundNo: string) => getWechatPayClient().queryRefund(outRefundNo);
+
+// Our own records, written straight into the database (no WeChat call), for a bill run to compare.
+
+export const DAY_MS = 86_400_000;
+
+/** A bill date (YYYY-MM-DD) as a bill run or difference stores it. */
+export const dayOf = (billDate: string) => new Date(`${billDate}T00:00:00Z`);
+
+/** A visitor account with one order credited here, recorded as paid at `paidAt`. */
+export async function visitorPaidAt(amountFen: number, paidAt: Date) {
+  const { accountId, order } = await visitorWithPaidOrder(amountFen);
+  return {
+    accountId,
+    order: await getDb().paymentOrder.update({ where: { id: order.id }, data: { paidAt } }),
+  };
+}
+
+/** A refund of ours, SUCCESS, with its hold (the REFUND ledger entry), requested at `createdAt`. */
+export function refundRecordedHere(
+  order: { id: string; accountId: string },
+  { amountFen, createdAt, origin }: { amountFen: number; createdAt: Date; origin?: RefundOrigin },
+) {
+  return getDb().$transaction(async (tx) => {
+    const refund = await tx.refund.create({
+      data: {
+        outRefundNo: `RFLOCAL${Date.now()}${Math.floor(Math.random() * 1000)}`,
+        orderId: order.id,
+        accountId: order.accountId,
+        amountFen,
+        status: 'SUCCESS',
+        origin,
+        nextCheckAt: null,
+        createdAt,
+      },
+    });
+    await tx.ledgerEntry.create({
+      data: { accountId: order.accountId, refundId: refund.id, kind: 'REFUND', amountFen: -amountFen },
+    });
+    return refund;
+  });
+}
+
+/** A credited (PAID) order of a new account, whose RECHARGE ledger entry is missing. */
+export async function paidWithoutLedger(amountFen: number, paidAt: Date) {
+  const account = await getDb().account.create({ data: {} });
+  return getDb().paymentOrder.create({
+    data: {
+      accountId: account.id,
+      outTradeNo: `RCNOLEDGER${Date.now()}${Math.floor(Math.random() * 1000)}`,
+      amountFen,
+      description: '账户余额充值',
+      expiresAt: paidAt,
+      status: 'PAID',
+      paidAt,
+      transactionId: uniqueTransactionId(),
+    },
+  });
+}
