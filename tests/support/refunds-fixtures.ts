@@ -71,6 +71,13 @@ export interface RefundsHarness {
     amountFen: number,
     more?: { reason?: string; idempotencyKey?: string },
   ): Promise<Refund>;
+  /** WeChat answers the next `count` calls to `endpoint` with the fault (the sandbox's /sandbox/faults/api). */
+  wechatFails(fault: {
+    endpoint: string;
+    kind: string;
+    count?: number;
+    afterProcessing?: boolean;
+  }): Promise<void>;
   /** The operator's refund, once WeChat's notification of its success is applied here: the refund then. */
   succeededRefund(outTradeNo: string, amountFen: number): Promise<Refund>;
   /** A refund made in the merchant portal, notified to our refund route unless `notify` is false: its out_refund_no. */
@@ -173,6 +180,10 @@ export function setUpRefundsHarness(options: RefundsHarnessOptions = {}): Refund
       });
       if (notify) await waitFor(async () => (await balanceOf(account)) === credited);
       return { accountId: account, ...order, transactionId: paid.transaction.transaction_id };
+    },
+
+    async wechatFails(fault) {
+      await control('POST', '/sandbox/faults/api', fault);
     },
 
     refund,

@@ -18,7 +18,7 @@ import {
 } from '../../support/refunds-fixtures';
 
 const harness = setUpRefundsHarness({ freshDatabase: true, resetFaults: 'afterEach' });
-const { paidOrder, portalRefund } = harness;
+const { paidOrder, portalRefund, wechatFails } = harness;
 
 const exceptionOf = (kind: PaymentExceptionKind, outTradeNo: string) =>
   getDb().paymentException.findUniqueOrThrow({ where: { kind_outTradeNo: { kind, outTradeNo } } });
@@ -157,7 +157,7 @@ describe('when the run fails', () => {
   it('fails, saying why, when WeChat answers the bill download with an error', async () => {
     // A day without anything on either side: only the error can fail it.
     const billDate = beijingDateOf(new Date(Date.now() - 6 * DAY_MS));
-    await harness.control('POST', '/sandbox/faults/api', { endpoint: 'tradebill', kind: 'system-error' });
+    await wechatFails({ endpoint: 'tradebill', kind: 'system-error' });
 
     const run = await reconcileBillDay(billDate, 'cli');
     expect(run.status).toBe('FAILED');

@@ -11,7 +11,8 @@ import { setUpRefundsHarness } from '../../support/refunds-fixtures';
 
 // The sweep takes every due refund in the database: only this file's.
 const harness = setUpRefundsHarness({ freshDatabase: true, operator: true });
-const { paidOrder, refund, portalRefund, wechatFinishes, wechatFinishesUnnotified, deliveries } = harness;
+const { paidOrder, refund, portalRefund, wechatFinishes, wechatFinishesUnnotified, deliveries, wechatFails } =
+  harness;
 
 describe('refund notifications', () => {
   it('refuses one that is not signed by WeChat, and records nothing', async () => {
@@ -43,11 +44,7 @@ describe('a refund notification that can not be handled yet', () => {
   it('answers 500 while the payment can not be settled, and records the refund on WeChat’s retry', async () => {
     const { accountId, ...order } = await paidOrder(800, { notify: false });
     // Asking WeChat about the payment fails once: the first delivery can't be handled.
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'query',
-      kind: 'system-error',
-      count: 1,
-    });
+    await wechatFails({ endpoint: 'query', kind: 'system-error', count: 1 });
     const outRefundNo = await portalRefund(order.outTradeNo, 300);
     const log = await deliveries(outRefundNo, (entries) => entries.some((e) => e.outcome === 'acknowledged'));
     expect(log.map((e) => e.status)).toEqual([500, 204]);
@@ -58,11 +55,7 @@ describe('a refund notification that can not be handled yet', () => {
 describe('a refusal', () => {
   it('is not believed when WeChat has the refund after all (an answer that fails verification)', async () => {
     const { accountId, outTradeNo } = await paidOrder(600);
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'refund',
-      kind: 'bad-signature',
-      count: 1,
-    });
+    await wechatFails({ endpoint: 'refund', kind: 'bad-signature', count: 1 });
     const requested = await refund(outTradeNo, 250);
     // The answer was refused (not WeChat's signature), but WeChat took the refund: a signed query says so.
     expect(['PROCESSING', 'SUCCESS']).toContain(requested.status);
@@ -74,11 +67,7 @@ describe('a refusal', () => {
   it('leaves the refund held and REQUESTED when WeChat can not be asked to confirm it', async () => {
     const { accountId, outTradeNo } = await paidOrder(600);
     await harness.control('POST', '/sandbox/faults/refunds', { notEnough: 1 });
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'refund-query',
-      kind: 'system-error',
-      count: 1,
-    });
+    await wechatFails({ endpoint: 'refund-query', kind: 'system-error', count: 1 });
     const requested = await refund(outTradeNo, 250);
     expect(requested.status).toBe('REQUESTED');
     expect(await balanceOf(accountId)).toBe(350n);
@@ -144,18 +133,10 @@ describe('a transaction WeChat reports refunded', () => {
 describe('the refund sweep', () => {
   it('backs off while WeChat can not be asked, then gives up with a REFUND_STUCK exception, holding the money', async () => {
     const { accountId, outTradeNo } = await paidOrder(900);
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'refund',
-      kind: 'system-error',
-      count: 1,
-    });
+    await wechatFails({ endpoint: 'refund', kind: 'system-error', count: 1 });
     const requested = await refund(outTradeNo, 200);
     expect(requested.status).toBe('REQUESTED');
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'refund-query',
-      kind: 'system-error',
-      count: 100,
-    });
+    await wechatFails({ endpoint: 'refund-query', kind: 'system-error', count: 100 });
 
     const now = new Date(Date.now() + 60_000);
     const first = await reconcileDueRefunds({ now });

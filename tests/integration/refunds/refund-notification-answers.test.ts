@@ -10,7 +10,7 @@ import { balanceOf, newAccount } from '../../support/orders-fixtures';
 import { type Delivery, setUpRefundsHarness } from '../../support/refunds-fixtures';
 
 const harness = setUpRefundsHarness();
-const { paidOrder, portalRefund, deliveries } = harness;
+const { paidOrder, portalRefund, deliveries, wechatFails } = harness;
 
 const firstAnswer = (entries: Delivery[]) => {
   const first = entries.find((e) => e.attempt === 1);
@@ -21,11 +21,7 @@ describe('a refund notification', () => {
   it('that meets a transient fault is answered 500 "temporarily unable to process", and applied on the retry', async () => {
     const { accountId, ...order } = await paidOrder(800, { notify: false });
     // Asking WeChat about the payment fails once: the first delivery can't be handled.
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'query',
-      kind: 'system-error',
-      count: 1,
-    });
+    await wechatFails({ endpoint: 'query', kind: 'system-error', count: 1 });
     const outRefundNo = await portalRefund(order.outTradeNo, 300);
     const log = await deliveries(outRefundNo, (entries) => entries.some((e) => e.outcome === 'acknowledged'));
     expect(firstAnswer(log)).toEqual({

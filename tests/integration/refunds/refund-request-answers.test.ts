@@ -13,7 +13,7 @@ import { waitFor, withEnv } from '../../support/orders-harness';
 import { setUpRefundsHarness } from '../../support/refunds-fixtures';
 
 const harness = setUpRefundsHarness({ operator: true });
-const { paidOrder, refund } = harness;
+const { paidOrder, refund, wechatFails } = harness;
 
 /** The refunds WeChat holds for an order, as the sandbox lists them. */
 const atWechat = (outTradeNo: string) =>
@@ -140,12 +140,7 @@ describe('a resubmitted refund form (the same key)', () => {
   async function requestedHereAbnormalThere() {
     const { accountId, outTradeNo } = await paidOrder(800);
     await harness.control('POST', '/sandbox/faults/refunds', { hold: true });
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'refund',
-      kind: 'system-error',
-      count: 1,
-      afterProcessing: true,
-    });
+    await wechatFails({ endpoint: 'refund', kind: 'system-error', count: 1, afterProcessing: true });
     const idempotencyKey = randomUUID();
     const requested = await refund(outTradeNo, 300, { idempotencyKey });
     expect(requested.status).toBe('REQUESTED');
@@ -178,11 +173,7 @@ describe('a resubmitted refund form (the same key)', () => {
 
   it('asks WeChat (a signed query) when its answer to the resend fails verification, and applies that', async () => {
     const { accountId, outTradeNo, idempotencyKey, requested } = await requestedHereAbnormalThere();
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'refund',
-      kind: 'bad-signature',
-      count: 1,
-    });
+    await wechatFails({ endpoint: 'refund', kind: 'bad-signature', count: 1 });
     const again = await refund(outTradeNo, 300, { idempotencyKey });
     expect(again).toMatchObject({ id: requested.id, status: 'ABNORMAL' });
     expect((await abnormalException(outTradeNo)).details).toMatchObject({

@@ -20,7 +20,7 @@ const harness = setUpRefundsHarness({
   holdRefunds: true,
   sweepEachCaseAlone: true,
 });
-const { paidOrder, refund, wechatFinishes, wechatFinishesUnnotified } = harness;
+const { paidOrder, refund, wechatFinishes, wechatFinishesUnnotified, wechatFails } = harness;
 let logs: CapturedLogs | undefined;
 afterEach(() => {
   logs?.restore();
@@ -76,11 +76,7 @@ describe('the refund sweep', () => {
   it('does not send again a refund WeChat acknowledged but no longer knows: the check fails, is logged, and is retried', async () => {
     const { accountId, outTradeNo } = await paidOrder(600);
     // The request is lost on its way: REQUESTED here, unknown at WeChat.
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'refund',
-      kind: 'system-error',
-      count: 1,
-    });
+    await wechatFails({ endpoint: 'refund', kind: 'system-error', count: 1 });
     const requested = await refund(outTradeNo, 200);
     expect(requested.status).toBe('REQUESTED');
     // An answer said WeChat had it (PROCESSING), yet WeChat has no refund under this number.

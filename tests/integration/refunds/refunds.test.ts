@@ -17,7 +17,7 @@ import { waitFor } from '../../support/orders-harness';
 import { refundRow, setUpRefundsHarness, wechatRefund } from '../../support/refunds-fixtures';
 
 const harness = setUpRefundsHarness({ operator: true });
-const { paidOrder, portalRefund, wechatFinishes } = harness;
+const { paidOrder, portalRefund, wechatFinishes, wechatFails } = harness;
 
 /** The operator's refund, with a reason (a new form key unless one is given). */
 const refund = (outTradeNo: string, amountFen: number, idempotencyKey?: string) =>
@@ -329,11 +329,7 @@ describe('the refund sweep', () => {
   it('sends a refund WeChat never received again, with the same number, once', async () => {
     const { accountId, outTradeNo } = await paidOrder(1000);
     // The create call fails before WeChat records anything: the refund stays REQUESTED (held).
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'refund',
-      kind: 'system-error',
-      count: 1,
-    });
+    await wechatFails({ endpoint: 'refund', kind: 'system-error', count: 1 });
     const requested = await refund(outTradeNo, 300);
     expect(requested.status).toBe('REQUESTED');
     expect(await balanceOf(accountId)).toBe(700n);
@@ -350,12 +346,7 @@ describe('the refund sweep', () => {
 
   it('learns the outcome of a refund whose answer was lost after WeChat took it, without a second refund', async () => {
     const { accountId, outTradeNo } = await paidOrder(1000);
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'refund',
-      kind: 'system-error',
-      count: 1,
-      afterProcessing: true,
-    });
+    await wechatFails({ endpoint: 'refund', kind: 'system-error', count: 1, afterProcessing: true });
     const requested = await refund(outTradeNo, 250);
     expect(requested.status).toBe('REQUESTED');
     await reconcileDueRefunds({ now: new Date(Date.now() + 60_000) });

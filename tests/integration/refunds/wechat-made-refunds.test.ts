@@ -13,7 +13,7 @@ import { waitFor } from '../../support/orders-harness';
 import { setUpRefundsHarness } from '../../support/refunds-fixtures';
 
 const harness = setUpRefundsHarness({ operator: true });
-const { paidOrder, portalRefund, refund } = harness;
+const { paidOrder, portalRefund, refund, wechatFails } = harness;
 
 /** What became of the refund's notification(s) here. */
 const notificationOutcomes = (outRefundNo: string) =>
@@ -81,11 +81,7 @@ describe('a refund made in the merchant portal', () => {
   it('exceeding what the order has left after our own refunds is left for a person, and not recorded', async () => {
     const { accountId, outTradeNo, orderId } = await paidOrder(1000);
     // Our refund of 600 is held but never reached WeChat (it stays REQUESTED for the sweep).
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'refund',
-      kind: 'system-error',
-      count: 1,
-    });
+    await wechatFails({ endpoint: 'refund', kind: 'system-error', count: 1 });
     const ours = await refund(outTradeNo, 600);
     expect(ours.status).toBe('REQUESTED');
     expect(await balanceOf(accountId)).toBe(400n);
