@@ -3,31 +3,23 @@
 // reported) and counts in the run's totals; one at the next midnight or a moment before this one's
 // belongs to another day, even when WeChat's bill lists it on this one, and what is wrong with it is
 // that day's business, not reported again on every run. On a database and a sandbox of its own.
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { beijingDateOf, beijingDayRange } from '@/lib/bills/bill-date';
 import { reconcileBillDay } from '@/lib/bills/run-bill-reconciliation';
 import { formatChinaTime } from '@/lib/china-time';
 import { getDb } from '@/lib/db';
-import { requestRefund } from '@/lib/refunds/request-refund';
-import { newUser, uniqueTransactionId, visitorWithPaidOrder } from '../../support/accounts-fixtures';
-import { useFreshDatabase } from '../../support/fresh-database';
-import { balanceOf, createOrderFor, newAccount } from '../../support/orders-fixtures';
-import { type OrdersHarness, startOrdersHarness, waitFor } from '../../support/orders-harness';
+import { visitorWithPaidOrder } from '../../support/accounts-fixtures';
+import {
+  DAY_MS,
+  dayOf,
+  paidWithoutLedger,
+  refundRecordedHere,
+  setUpRefundsHarness,
+  visitorPaidAt,
+} from '../../support/refunds-fixtures';
 
-let harness: OrdersHarness;
-let database: { drop(): Promise<void> };
-beforeAll(async () => {
-  database = await useFreshDatabase();
-  harness = await startOrdersHarness();
-});
-afterAll(async () => {
-  await harness.close();
-  await database.drop();
-});
-
-const DAY_MS = 86_400_000;
-const dayOf = (billDate: string) => new Date(`${billDate}T00:00:00Z`);
+const harness = setUpRefundsHarness({ freshDatabase: true, operator: true, resetFaults: 'never' });
+const { paidOrder, succeededRefund, portalRefund } = harness;
 
 /**
  * A credited order of ours that WeChat's bill lists as paid at `billedAt`, while we recorded it as paid
@@ -47,49 +39,11 @@ async function billedOrder(amountFen: number, billedAt: Date, paidAt: Date) {
   return order;
 }
 
-/** A credited order, of a day not in the sandbox's bills, whose RECHARGE ledger entry is missing. */
-async function paidWithoutLedger(amountFen: number, paidAt: Date) {
-  const account = await getDb().account.create({ data: {} });
-  return getDb().paymentOrder.create({
-    data: {
-      accountId: account.id,
-      outTradeNo: `RCNOLEDGER${Date.now()}${Math.floor(Math.random() * 1000)}`,
-      amountFen,
-      description: '账户余额充值',
-      expiresAt: paidAt,
-      status: 'PAID',
-      paidAt,
-      transactionId: uniqueTransactionId(),
-    },
-  });
-}
-
 /** A refund of 100 with its hold, SUCCESS, created at `createdAt`, on an order paid long before. */
 async function successfulRefund(createdAt: Date, origin: 'CONSOLE' | 'WECHAT') {
-  const { accountId, order } = await visitorWithPaidOrder(500);
   // Its payment of long before: no bill of the days around this one lists it.
-  await getDb().paymentOrder.update({
-    where: { id: order.id },
-    data: { paidAt: new Date(Date.now() - 10 * DAY_MS) },
-  });
-  return getDb().$transaction(async (tx) => {
-    const refund = await tx.refund.create({
-      data: {
-        outRefundNo: `RFLOCAL${Date.now()}${Math.floor(Math.random() * 1000)}`,
-        orderId: order.id,
-        accountId,
-        amountFen: 100,
-        status: 'SUCCESS',
-        origin,
-        nextCheckAt: null,
-        createdAt,
-      },
-    });
-    await tx.ledgerEntry.create({
-      data: { accountId, refundId: refund.id, kind: 'REFUND', amountFen: -100 },
-    });
-    return refund;
-  });
+  const { order } = await visitorPaidAt(500, new Date(Date.now() - 10 * DAY_MS));
+  return refundRecordedHere(order, { amountFen: 100, createdAt, origin });
 }
 
 describe("a payment's day", () => {
@@ -126,27 +80,13 @@ describe("a payment's day", () => {
 
 describe("a refund's day", () => {
   it("is the Beijing day we requested it on, from midnight included to the next excluded; WeChat's own refunds aren't expected", async () => {
-    const operatorId = await newUser();
     const billDate = beijingDateOf(new Date());
     const { start, end } = beijingDayRange(billDate);
     // Four refunds of ours, each in today's bill at WeChat; we record them at the day's edges.
     const refunds = [];
     for (const amountFen of [100, 200, 400, 800]) {
-      const accountId = await newAccount();
-      const order = await createOrderFor(accountId, 1000);
-      await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo });
-      await waitFor(async () => (await balanceOf(accountId)) === 1000n);
-      const refund = await requestRefund({
-        outTradeNo: order.outTradeNo,
-        amountFen,
-        operatorId,
-        idempotencyKey: randomUUID(),
-      });
-      await waitFor(
-        async () =>
-          (await getDb().refund.findUniqueOrThrow({ where: { id: refund.id } })).status === 'SUCCESS',
-      );
-      refunds.push(refund);
+      const order = await paidOrder(1000);
+      refunds.push(await succeededRefund(order.outTradeNo, amountFen));
     }
     const edges = [start, new Date(end.getTime() - 1), end, new Date(start.getTime() - 1)];
     for (const [i, refund] of refunds.entries()) {
@@ -187,17 +127,12 @@ describe('an order refunded on another day than it was paid', () => {
       data: { transactionId: paid.transaction.transaction_id },
     });
     // …and refunded today in the merchant portal: today's bill lists the refund, not the payment.
-    const portal = await harness.control<{ out_refund_no: string }>('POST', '/sandbox/refunds/portal', {
-      out_trade_no: order.outTradeNo,
-      amount: 200,
-    });
+    const outRefundNo = await portalRefund(order.outTradeNo, 200, { notify: false });
 
     const run = await reconcileBillDay(today, 'cli');
     expect(run.status).toBe('DONE');
     const found = await getDb().billDifference.findMany({ where: { outTradeNo: order.outTradeNo } });
-    expect(found.map((d) => `${d.kind} ${d.reference}`)).toEqual([
-      `REFUND_NOT_RECORDED ${portal.out_refund_no}`,
-    ]);
+    expect(found.map((d) => `${d.kind} ${d.reference}`)).toEqual([`REFUND_NOT_RECORDED ${outRefundNo}`]);
     const paidDay = await reconcileBillDay(beijingDateOf(paidAt), 'cli');
     expect(paidDay.status).toBe('DONE');
     expect(

@@ -1,30 +1,22 @@
 // The bill run at its edges, on a database of its own: what only we have (credited or refunded here,
 // absent from WeChat's bill; a paid order without its ledger entry), one run of a day at a time (and
 // a run that died taken over), and the daily schedule's choice of day.
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { beijingDateOf } from '@/lib/bills/bill-date';
 import { BillRunBusyError, reconcileBillDay } from '@/lib/bills/run-bill-reconciliation';
 import { reconcileBillIfDue } from '@/lib/bills/schedule';
 import { formatChinaTime } from '@/lib/china-time';
 import { getDb } from '@/lib/db';
-import { uniqueTransactionId, visitorWithPaidOrder } from '../../support/accounts-fixtures';
-import { useFreshDatabase } from '../../support/fresh-database';
-import { type OrdersHarness, startOrdersHarness } from '../../support/orders-harness';
+import {
+  DAY_MS,
+  dayOf,
+  paidWithoutLedger,
+  refundRecordedHere,
+  setUpRefundsHarness,
+  visitorPaidAt,
+} from '../../support/refunds-fixtures';
 
-let harness: OrdersHarness;
-let database: { drop(): Promise<void> };
-beforeAll(async () => {
-  database = await useFreshDatabase();
-  harness = await startOrdersHarness();
-});
-afterAll(async () => {
-  await harness.close();
-  await database.drop();
-});
-
-const DAY_MS = 86_400_000;
-const dayOf = (billDate: string) => new Date(`${billDate}T00:00:00Z`);
+const harness = setUpRefundsHarness({ freshDatabase: true, resetFaults: 'never' });
 
 describe('what only we have', () => {
   it('reports credits and refunds absent from the bill, and a paid order without its ledger entry', async () => {
@@ -39,41 +31,11 @@ describe('what only we have', () => {
       total: 100,
       success_time: formatChinaTime(paidAt),
     });
-    const credited = await visitorWithPaidOrder(700);
-    await getDb().paymentOrder.update({ where: { id: credited.order.id }, data: { paidAt } });
+    const credited = await visitorPaidAt(700, paidAt);
     // A refund of ours, SUCCESS here, requested that day, that WeChat's bill doesn't list.
-    const refundId = randomUUID();
-    await getDb().$transaction(async (tx) => {
-      await tx.refund.create({
-        data: {
-          id: refundId,
-          outRefundNo: `RFLOCAL${Date.now()}`,
-          orderId: credited.order.id,
-          accountId: credited.accountId,
-          amountFen: 200,
-          status: 'SUCCESS',
-          nextCheckAt: null,
-          createdAt: paidAt,
-        },
-      });
-      await tx.ledgerEntry.create({
-        data: { accountId: credited.accountId, refundId, kind: 'REFUND', amountFen: -200 },
-      });
-    });
+    const refundId = (await refundRecordedHere(credited.order, { amountFen: 200, createdAt: paidAt })).id;
     // A paid order without its RECHARGE entry (what the ledger check is there to catch).
-    const account = await getDb().account.create({ data: {} });
-    const bare = await getDb().paymentOrder.create({
-      data: {
-        accountId: account.id,
-        outTradeNo: `RCBARE${Date.now()}`,
-        amountFen: 300,
-        description: '账户余额充值',
-        expiresAt: paidAt,
-        status: 'PAID',
-        paidAt,
-        transactionId: uniqueTransactionId(),
-      },
-    });
+    const bare = await paidWithoutLedger(300, paidAt);
 
     const run = await reconcileBillDay(billDate, 'cli');
     expect(run.status).toBe('DONE');

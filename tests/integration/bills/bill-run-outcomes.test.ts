@@ -2,57 +2,23 @@
 // opened, resolved by the run when it credited or recorded what WeChat's bill proves, left open (with
 // why) when the normal path refused; and when the run fails instead (WeChat's bill unavailable, or
 // missing for a day we have refunds on) or refuses to start. On a database and a sandbox of its own.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { beijingDateOf, beijingDayRange } from '@/lib/bills/bill-date';
 import { BillRunBusyError, type BillTrigger, reconcileBillDay } from '@/lib/bills/run-bill-reconciliation';
 import { getDb } from '@/lib/db';
 import type { PaymentExceptionKind } from '@/lib/generated/prisma/client';
 import { visitorWithPaidOrder } from '../../support/accounts-fixtures';
-import { useFreshDatabase } from '../../support/fresh-database';
-import { balanceOf, createOrderFor, newAccount } from '../../support/orders-fixtures';
-import { type OrdersHarness, startOrdersHarness, waitFor } from '../../support/orders-harness';
+import { balanceOf } from '../../support/orders-fixtures';
+import {
+  DAY_MS,
+  dayOf,
+  refundRecordedHere,
+  setUpRefundsHarness,
+  visitorPaidAt,
+} from '../../support/refunds-fixtures';
 
-let harness: OrdersHarness;
-let database: { drop(): Promise<void> };
-beforeAll(async () => {
-  database = await useFreshDatabase();
-  harness = await startOrdersHarness();
-});
-afterEach(async () => {
-  await harness.control('POST', '/sandbox/faults/reset');
-});
-afterAll(async () => {
-  await harness.close();
-  await database.drop();
-});
-
-const DAY_MS = 86_400_000;
-const dayOf = (billDate: string) => new Date(`${billDate}T00:00:00Z`);
-
-interface SandboxOrder {
-  transaction: { transaction_id: string };
-}
-
-/** An order of ours paid at WeChat today; `silently`: its notification never came (not credited). */
-async function pay(amountFen: number, { silently = false } = {}) {
-  const accountId = await newAccount();
-  const order = await createOrderFor(accountId, amountFen);
-  const paid = await harness.control<SandboxOrder>('POST', '/sandbox/pay', {
-    out_trade_no: order.outTradeNo,
-    notify: !silently,
-  });
-  if (!silently) await waitFor(async () => (await balanceOf(accountId)) === BigInt(amountFen));
-  return { accountId, ...order, transactionId: paid.transaction.transaction_id };
-}
-
-/** A refund made in the merchant portal (no refund notification configured: we never hear of it). */
-async function portalRefund(outTradeNo: string, amount: number): Promise<string> {
-  const refund = await harness.control<{ out_refund_no: string }>('POST', '/sandbox/refunds/portal', {
-    out_trade_no: outTradeNo,
-    amount,
-  });
-  return refund.out_refund_no;
-}
+const harness = setUpRefundsHarness({ freshDatabase: true, resetFaults: 'afterEach' });
+const { paidOrder, portalRefund, wechatFails } = harness;
 
 const exceptionOf = (kind: PaymentExceptionKind, outTradeNo: string) =>
   getDb().paymentException.findUniqueOrThrow({ where: { kind_outTradeNo: { kind, outTradeNo } } });
@@ -62,7 +28,7 @@ const differenceOf = (reference: string) => getDb().billDifference.findFirstOrTh
 describe('what the run did, in the exceptions', () => {
   it('credits a payment WeChat took that we missed, and resolves its exception saying so', async () => {
     const today = beijingDateOf(new Date());
-    const missed = await pay(700, { silently: true });
+    const missed = await paidOrder(700, { notify: false });
 
     const run = await reconcileBillDay(today, 'cli');
     expect(run.status).toBe('DONE');
@@ -91,7 +57,7 @@ describe('what the run did, in the exceptions', () => {
 
   it('leaves a missed payment open when its transaction is already credited to another order', async () => {
     const today = beijingDateOf(new Date());
-    const missed = await pay(600, { silently: true });
+    const missed = await paidOrder(600, { notify: false });
     // Another order of ours already carries the transaction WeChat's bill names for this one.
     const other = await visitorWithPaidOrder(600);
     await getDb().paymentOrder.update({
@@ -122,10 +88,10 @@ describe('what the run did, in the exceptions', () => {
 
   it('records a portal refund the balance no longer covers, unheld, and says so', async () => {
     const today = beijingDateOf(new Date());
-    const paid = await pay(500);
+    const paid = await paidOrder(500);
     // The money has left the balance some other way: only 50 remains.
     await getDb().account.update({ where: { id: paid.accountId }, data: { balanceFen: 50n } });
-    const outRefundNo = await portalRefund(paid.outTradeNo, 100);
+    const outRefundNo = await portalRefund(paid.outTradeNo, 100, { notify: false });
 
     const run = await reconcileBillDay(today, 'cli');
     expect(run.status).toBe('DONE');
@@ -150,7 +116,7 @@ describe('what the run did, in the exceptions', () => {
     const today = beijingDateOf(new Date());
     const stranger = `RCSTRANGER${Date.now()}`;
     await harness.control('POST', '/sandbox/payments/unknown', { out_trade_no: stranger, total: 900 });
-    const outRefundNo = await portalRefund(stranger, 300);
+    const outRefundNo = await portalRefund(stranger, 300, { notify: false });
 
     const run = await reconcileBillDay(today, 'cli');
     expect(run.status).toBe('DONE');
@@ -177,27 +143,8 @@ describe('when the run fails', () => {
     const billDate = beijingDateOf(new Date(Date.now() - 5 * DAY_MS));
     const { start } = beijingDayRange(billDate);
     // Our refund of that day, SUCCESS; its payment long before.
-    const { accountId, order } = await visitorWithPaidOrder(500);
-    await getDb().paymentOrder.update({
-      where: { id: order.id },
-      data: { paidAt: new Date(Date.now() - 20 * DAY_MS) },
-    });
-    await getDb().$transaction(async (tx) => {
-      const refund = await tx.refund.create({
-        data: {
-          outRefundNo: `RFLOCAL${Date.now()}`,
-          orderId: order.id,
-          accountId,
-          amountFen: 100,
-          status: 'SUCCESS',
-          nextCheckAt: null,
-          createdAt: new Date(start.getTime() + DAY_MS / 2),
-        },
-      });
-      await tx.ledgerEntry.create({
-        data: { accountId, refundId: refund.id, kind: 'REFUND', amountFen: -100 },
-      });
-    });
+    const { order } = await visitorPaidAt(500, new Date(Date.now() - 20 * DAY_MS));
+    await refundRecordedHere(order, { amountFen: 100, createdAt: new Date(start.getTime() + DAY_MS / 2) });
 
     const run = await reconcileBillDay(billDate, 'cli');
     expect(run.status).toBe('FAILED');
@@ -210,7 +157,7 @@ describe('when the run fails', () => {
   it('fails, saying why, when WeChat answers the bill download with an error', async () => {
     // A day without anything on either side: only the error can fail it.
     const billDate = beijingDateOf(new Date(Date.now() - 6 * DAY_MS));
-    await harness.control('POST', '/sandbox/faults/api', { endpoint: 'tradebill', kind: 'system-error' });
+    await wechatFails({ endpoint: 'tradebill', kind: 'system-error' });
 
     const run = await reconcileBillDay(billDate, 'cli');
     expect(run.status).toBe('FAILED');

@@ -1,73 +1,39 @@
 // A day reconciled against the sandbox's trade bill, with differences injected on WeChat's side: the
 // run finds exactly those, credits the payment we missed once, records the refund we missed, and a
 // rerun changes nothing. On a database of its own: a bill run looks at everything paid that day.
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { beijingDateOf } from '@/lib/bills/bill-date';
 import { reconcileBillDay } from '@/lib/bills/run-bill-reconciliation';
 import { getDb } from '@/lib/db';
-import { requestRefund } from '@/lib/refunds/request-refund';
-import { ledgerSum, newUser } from '../../support/accounts-fixtures';
-import { useFreshDatabase } from '../../support/fresh-database';
-import { balanceOf, createOrderFor, newAccount } from '../../support/orders-fixtures';
-import { type OrdersHarness, startOrdersHarness, waitFor } from '../../support/orders-harness';
+import { ledgerSum } from '../../support/accounts-fixtures';
+import { balanceOf } from '../../support/orders-fixtures';
+import { waitFor } from '../../support/orders-harness';
+import { setUpRefundsHarness } from '../../support/refunds-fixtures';
 
-let harness: OrdersHarness;
-let database: { drop(): Promise<void> };
-beforeAll(async () => {
-  database = await useFreshDatabase();
-  harness = await startOrdersHarness();
-});
-afterAll(async () => {
-  await harness.close();
-  await database.drop();
-});
-
-async function pay(amountFen: number, options: { silently?: boolean } = {}) {
-  const accountId = await newAccount();
-  const order = await createOrderFor(accountId, amountFen);
-  await harness.control('POST', '/sandbox/pay', {
-    out_trade_no: order.outTradeNo,
-    notify: !options.silently,
-  });
-  if (!options.silently) await waitFor(async () => (await balanceOf(accountId)) === BigInt(amountFen));
-  return { accountId, ...order };
-}
+const harness = setUpRefundsHarness({ freshDatabase: true, operator: true, resetFaults: 'never' });
+const { paidOrder, succeededRefund, portalRefund } = harness;
 
 describe('the daily bill run', () => {
   it('finds exactly the injected differences, credits the missed payment once, and a rerun changes nothing', async () => {
-    const operatorId = await newUser();
     const today = beijingDateOf(new Date());
     // Agreeing on both sides: a payment, and a refund of part of it.
-    const agreed = await pay(1000);
-    const refunded = await requestRefund({
-      outTradeNo: agreed.outTradeNo,
-      amountFen: 400,
-      operatorId,
-      idempotencyKey: randomUUID(),
-    });
-    await waitFor(
-      async () =>
-        (await getDb().refund.findUniqueOrThrow({ where: { id: refunded.id } })).status === 'SUCCESS',
-    );
+    const agreed = await paidOrder(1000);
+    await succeededRefund(agreed.outTradeNo, 400);
     // Paid at WeChat, never notified: not credited here.
-    const missed = await pay(700, { silently: true });
+    const missed = await paidOrder(700, { notify: false });
     expect(await balanceOf(missed.accountId)).toBe(0n);
     // A payment for an order we never made.
     const stranger = `RCUNKNOWN${Date.now()}`;
     await harness.control('POST', '/sandbox/payments/unknown', { out_trade_no: stranger, total: 1234 });
     // WeChat's bill shows another amount than was paid.
-    const skewed = await pay(500);
+    const skewed = await paidOrder(500);
     await harness.control('POST', '/sandbox/bill/amount-difference', {
       out_trade_no: skewed.outTradeNo,
       total: 499,
     });
     // Refunded in the merchant portal, whose refund notify URL isn't set: we never hear of it.
-    const portal = await pay(800);
-    const portalRefund = await harness.control<{ out_refund_no: string }>('POST', '/sandbox/refunds/portal', {
-      out_trade_no: portal.outTradeNo,
-      amount: 300,
-    });
+    const portal = await paidOrder(800);
+    const portalRefundNo = await portalRefund(portal.outTradeNo, 300, { notify: false });
     await waitFor(async () => {
       const [r] = await harness.control<{ status: string }[]>(
         'GET',
@@ -83,7 +49,7 @@ describe('the daily bill run', () => {
       [
         ['AMOUNT_MISMATCH', skewed.outTradeNo, null],
         ['PAID_NOT_CREDITED', missed.outTradeNo, 'credited'],
-        ['REFUND_NOT_RECORDED', portalRefund.out_refund_no, 'recorded'],
+        ['REFUND_NOT_RECORDED', portalRefundNo, 'recorded'],
         ['UNKNOWN_ORDER', stranger, null],
       ].sort(),
     );
@@ -126,7 +92,7 @@ describe('the daily bill run', () => {
   });
 
   it('fails, storing nothing, when WeChat has no bill for a day we have payments on', async () => {
-    const order = await pay(300);
+    const order = await paidOrder(300);
     // Paid here on a day the sandbox has no transactions for (a wrong date, a bill not published…).
     const dayBefore = beijingDateOf(new Date(Date.now() - 3 * 86_400_000));
     await getDb().paymentOrder.update({
@@ -143,7 +109,7 @@ describe('the daily bill run', () => {
 
   it('finds a payment that WeChat and we credit to different transactions', async () => {
     const today = beijingDateOf(new Date());
-    const paid = await pay(600);
+    const paid = await paidOrder(600);
     // Our record names another transaction than WeChat's bill (an old import, a bug): someone must look.
     await getDb().paymentOrder.update({
       where: { id: paid.orderId },

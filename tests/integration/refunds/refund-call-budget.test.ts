@@ -3,29 +3,17 @@
 // work. A call in a lane WeChat asked us to pause (429 FREQUENCY_LIMITED) is not made: the refund stays
 // held and REQUESTED for the sweep. Under a merchant id of this run's own, so that other test files'
 // calls don't share these lanes; each case starts from full buckets and no pause.
-import { randomInt, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { getEnv, resetEnvForTests } from '@/lib/env';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { getEnv } from '@/lib/env';
 import { coolDownWechatPayLane, type WechatPayLane } from '@/lib/rate-limit/wechat-pay-budget';
 import { getRedis } from '@/lib/redis';
-import { requestRefund } from '@/lib/refunds/request-refund';
-import { resetWechatPayForTests } from '@/lib/wechat-pay';
-import { newUser } from '../../support/accounts-fixtures';
 import { captureLogs } from '../../support/logs';
-import { balanceOf, createOrderFor, newAccount } from '../../support/orders-fixtures';
-import { type OrdersHarness, startOrdersHarness, waitFor } from '../../support/orders-harness';
+import { balanceOf } from '../../support/orders-fixtures';
+import { setUpRefundsHarness } from '../../support/refunds-fixtures';
 
-let harness: OrdersHarness;
-let operatorId: string;
-beforeAll(async () => {
-  Object.assign(process.env, {
-    WECHATPAY_MCHID: `19${randomInt(10 ** 7, 10 ** 8)}`,
-  });
-  resetEnvForTests();
-  resetWechatPayForTests();
-  harness = await startOrdersHarness();
-  operatorId = await newUser();
-});
+const harness = setUpRefundsHarness({ ownMerchant: true, operator: true });
+const { refund } = harness;
+
 /** Empties this merchant's buckets, cooldowns and strike counts (keys as wechat-pay-budget.ts names them). */
 const fullBuckets = async () => {
   const mchid = getEnv().WECHATPAY_MCHID;
@@ -37,19 +25,13 @@ const fullBuckets = async () => {
     ]),
   );
 };
-beforeEach(async () => {
-  await harness.control('POST', '/sandbox/faults/reset');
-  await fullBuckets();
-});
-afterAll(() => harness.close());
+beforeEach(fullBuckets);
 
+/** A paid order, the calls its payment took given back: the case starts from full buckets. */
 async function paidOrder(amountFen: number) {
-  const accountId = await newAccount();
-  const order = await createOrderFor(accountId, amountFen);
-  await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo });
-  await waitFor(async () => (await balanceOf(accountId)) === BigInt(amountFen));
+  const order = await harness.paidOrder(amountFen);
   await fullBuckets();
-  return { accountId, ...order };
+  return order;
 }
 
 /** WeChat answered 429 again and again: the lane pauses for half a minute (1 s, doubling each time). */
@@ -57,8 +39,6 @@ async function pauseLane(lane: WechatPayLane) {
   for (let strike = 0; strike < 6; strike++) await coolDownWechatPayLane(lane);
 }
 
-const refund = (outTradeNo: string, amountFen: number) =>
-  requestRefund({ outTradeNo, amountFen, operatorId, idempotencyKey: randomUUID() });
 const calls = async () =>
   (await harness.control<{ calls: { refund: number; 'refund-query': number } }>('GET', '/sandbox/stats'))
     .calls;

@@ -1,44 +1,18 @@
 // Refunds at their edges: forged notifications, a portal refund of a payment we haven't settled yet,
 // an order WeChat reports refunded whose refunds we ask about, and the sweep's backoff and giving up.
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getDb } from '@/lib/db';
 import { handleRefundNotification } from '@/lib/refunds/handle-refund-notification';
 import { learnRefundsOf } from '@/lib/refunds/learn-refunds';
 import { reconcileDueRefunds } from '@/lib/refunds/reconcile-refunds';
-import { requestRefund } from '@/lib/refunds/request-refund';
-import { newUser } from '../../support/accounts-fixtures';
-import { useFreshDatabase } from '../../support/fresh-database';
-import { balanceOf, createOrderFor, newAccount } from '../../support/orders-fixtures';
-import { type OrdersHarness, startOrdersHarness, waitFor } from '../../support/orders-harness';
+import { balanceOf } from '../../support/orders-fixtures';
+import { waitFor } from '../../support/orders-harness';
+import { setUpRefundsHarness } from '../../support/refunds-fixtures';
 
-let harness: OrdersHarness;
-let database: { drop(): Promise<void> };
-let operatorId: string;
-beforeAll(async () => {
-  // The sweep takes every due refund in the database: only this file's.
-  database = await useFreshDatabase();
-  harness = await startOrdersHarness();
-  operatorId = await newUser();
-});
-beforeEach(async () => {
-  await harness.control('POST', '/sandbox/faults/reset');
-});
-afterAll(async () => {
-  await harness.close();
-  await database.drop();
-});
-
-async function paidOrder(amountFen: number) {
-  const accountId = await newAccount();
-  const order = await createOrderFor(accountId, amountFen);
-  await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo });
-  await waitFor(async () => (await balanceOf(accountId)) === BigInt(amountFen));
-  return { accountId, ...order };
-}
-
-const refund = (outTradeNo: string, amountFen: number) =>
-  requestRefund({ outTradeNo, amountFen, operatorId, idempotencyKey: randomUUID() });
+// The sweep takes every due refund in the database: only this file's.
+const harness = setUpRefundsHarness({ freshDatabase: true, operator: true });
+const { paidOrder, refund, portalRefund, wechatFinishes, wechatFinishesUnnotified, deliveries, wechatFails } =
+  harness;
 
 describe('refund notifications', () => {
   it('refuses one that is not signed by WeChat, and records nothing', async () => {
@@ -55,17 +29,9 @@ describe('refund notifications', () => {
   });
 
   it('settles a payment we never heard of before recording its portal refund', async () => {
-    const accountId = await newAccount();
-    const order = await createOrderFor(accountId, 1000);
-    await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo, notify: false });
-    const portal = await harness.control<{ out_refund_no: string }>('POST', '/sandbox/refunds/portal', {
-      out_trade_no: order.outTradeNo,
-      amount: 400,
-      notify_url: process.env.WECHATPAY_REFUND_NOTIFY_URL,
-    });
-    const recorded = await waitFor(() =>
-      getDb().refund.findUnique({ where: { outRefundNo: portal.out_refund_no } }),
-    );
+    const { accountId, ...order } = await paidOrder(1000, { notify: false });
+    const outRefundNo = await portalRefund(order.outTradeNo, 400);
+    const recorded = await waitFor(() => getDb().refund.findUnique({ where: { outRefundNo } }));
     expect(recorded.held).toBe(true);
     expect((await getDb().paymentOrder.findUniqueOrThrow({ where: { id: order.orderId } })).status).toBe(
       'PAID',
@@ -76,27 +42,11 @@ describe('refund notifications', () => {
 
 describe('a refund notification that can not be handled yet', () => {
   it('answers 500 while the payment can not be settled, and records the refund on WeChat’s retry', async () => {
-    const accountId = await newAccount();
-    const order = await createOrderFor(accountId, 800);
-    await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo, notify: false });
+    const { accountId, ...order } = await paidOrder(800, { notify: false });
     // Asking WeChat about the payment fails once: the first delivery can't be handled.
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'query',
-      kind: 'system-error',
-      count: 1,
-    });
-    const portal = await harness.control<{ out_refund_no: string }>('POST', '/sandbox/refunds/portal', {
-      out_trade_no: order.outTradeNo,
-      amount: 300,
-      notify_url: process.env.WECHATPAY_REFUND_NOTIFY_URL,
-    });
-    const log = await waitFor(async () => {
-      const entries = await harness.control<{ outcome: string; status?: number }[]>(
-        'GET',
-        `/sandbox/notifications?out_refund_no=${portal.out_refund_no}`,
-      );
-      return entries.some((e) => e.outcome === 'acknowledged') ? entries : null;
-    });
+    await wechatFails({ endpoint: 'query', kind: 'system-error', count: 1 });
+    const outRefundNo = await portalRefund(order.outTradeNo, 300);
+    const log = await deliveries(outRefundNo, (entries) => entries.some((e) => e.outcome === 'acknowledged'));
     expect(log.map((e) => e.status)).toEqual([500, 204]);
     expect(await balanceOf(accountId)).toBe(500n);
   });
@@ -105,11 +55,7 @@ describe('a refund notification that can not be handled yet', () => {
 describe('a refusal', () => {
   it('is not believed when WeChat has the refund after all (an answer that fails verification)', async () => {
     const { accountId, outTradeNo } = await paidOrder(600);
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'refund',
-      kind: 'bad-signature',
-      count: 1,
-    });
+    await wechatFails({ endpoint: 'refund', kind: 'bad-signature', count: 1 });
     const requested = await refund(outTradeNo, 250);
     // The answer was refused (not WeChat's signature), but WeChat took the refund: a signed query says so.
     expect(['PROCESSING', 'SUCCESS']).toContain(requested.status);
@@ -121,11 +67,7 @@ describe('a refusal', () => {
   it('leaves the refund held and REQUESTED when WeChat can not be asked to confirm it', async () => {
     const { accountId, outTradeNo } = await paidOrder(600);
     await harness.control('POST', '/sandbox/faults/refunds', { notEnough: 1 });
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'refund-query',
-      kind: 'system-error',
-      count: 1,
-    });
+    await wechatFails({ endpoint: 'refund-query', kind: 'system-error', count: 1 });
     const requested = await refund(outTradeNo, 250);
     expect(requested.status).toBe('REQUESTED');
     expect(await balanceOf(accountId)).toBe(350n);
@@ -146,11 +88,7 @@ describe('a transaction WeChat reports refunded', () => {
     await harness.control('POST', '/sandbox/faults/refunds', { hold: true });
     const requested = await refund(outTradeNo, 300);
     // It succeeds at WeChat, and its notification is lost.
-    await harness.control('POST', '/sandbox/faults/notifications', { lose: 1 });
-    await harness.control('POST', '/sandbox/refunds/outcome', {
-      out_refund_no: requested.outRefundNo,
-      status: 'SUCCESS',
-    });
+    await wechatFinishesUnnotified(requested.outRefundNo, 'SUCCESS');
     await learnRefundsOf({ id: orderId, outTradeNo });
     expect((await getDb().refund.findUniqueOrThrow({ where: { id: requested.id } })).status).toBe('SUCCESS');
     expect(await balanceOf(accountId)).toBe(500n);
@@ -164,14 +102,7 @@ describe('a transaction WeChat reports refunded', () => {
     await harness.control('POST', '/sandbox/faults/refunds', { hold: true });
     const requested = await refund(outTradeNo, 100);
     // A refund of ours that is given back (CLOSED) doesn't count as recorded.
-    await harness.control('POST', '/sandbox/refunds/outcome', {
-      out_refund_no: requested.outRefundNo,
-      status: 'CLOSED',
-    });
-    await waitFor(
-      async () =>
-        (await getDb().refund.findUniqueOrThrow({ where: { id: requested.id } })).status === 'CLOSED',
-    );
+    await wechatFinishes(requested.outRefundNo, 'CLOSED');
     await learnRefundsOf({ id: orderId, outTradeNo });
     const exception = await getDb().paymentException.findUniqueOrThrow({
       where: { kind_outTradeNo: { kind: 'REFUND_NOT_RECORDED', outTradeNo } },
@@ -202,18 +133,10 @@ describe('a transaction WeChat reports refunded', () => {
 describe('the refund sweep', () => {
   it('backs off while WeChat can not be asked, then gives up with a REFUND_STUCK exception, holding the money', async () => {
     const { accountId, outTradeNo } = await paidOrder(900);
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'refund',
-      kind: 'system-error',
-      count: 1,
-    });
+    await wechatFails({ endpoint: 'refund', kind: 'system-error', count: 1 });
     const requested = await refund(outTradeNo, 200);
     expect(requested.status).toBe('REQUESTED');
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'refund-query',
-      kind: 'system-error',
-      count: 100,
-    });
+    await wechatFails({ endpoint: 'refund-query', kind: 'system-error', count: 100 });
 
     const now = new Date(Date.now() + 60_000);
     const first = await reconcileDueRefunds({ now });
@@ -254,14 +177,7 @@ describe('the refund sweep', () => {
     const { accountId, outTradeNo } = await paidOrder(700);
     await harness.control('POST', '/sandbox/faults/refunds', { hold: true });
     const requested = await refund(outTradeNo, 300);
-    await harness.control('POST', '/sandbox/refunds/outcome', {
-      out_refund_no: requested.outRefundNo,
-      status: 'ABNORMAL',
-    });
-    const abnormal = await waitFor(async () => {
-      const row = await getDb().refund.findUniqueOrThrow({ where: { id: requested.id } });
-      return row.status === 'ABNORMAL' ? row : null;
-    });
+    const abnormal = await wechatFinishes(requested.outRefundNo, 'ABNORMAL');
     // Not due for an hour.
     expect(abnormal.nextCheckAt && abnormal.nextCheckAt.getTime() - Date.now()).toBeGreaterThan(59 * 60_000);
     expect((await reconcileDueRefunds({ now: new Date(Date.now() + 60_000) })).checked).toBe(0);

@@ -2,46 +2,15 @@
 // we have no record of (acknowledged, raised for an operator once per delivery), of a payment that can't be settled
 // here (500 "not settled yet": WeChat keeps retrying, nothing is recorded meanwhile), and a transient
 // fault while settling it (500 "temporarily unable to process").
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getDb } from '@/lib/db';
 import { generateOutTradeNo } from '@/lib/orders/out-trade-no';
 import { newOrder } from '../../support/accounts-fixtures';
-import { balanceOf, createOrderFor, newAccount } from '../../support/orders-fixtures';
-import { type OrdersHarness, startOrdersHarness, waitFor } from '../../support/orders-harness';
+import { balanceOf, newAccount } from '../../support/orders-fixtures';
+import { type Delivery, setUpRefundsHarness } from '../../support/refunds-fixtures';
 
-let harness: OrdersHarness;
-beforeAll(async () => {
-  harness = await startOrdersHarness();
-});
-beforeEach(async () => {
-  await harness.control('POST', '/sandbox/faults/reset');
-});
-afterAll(() => harness.close());
-
-interface Delivery {
-  attempt: number;
-  outcome: string;
-  status?: number;
-  responseBody?: string;
-}
-
-/** A refund made in the merchant portal, notified to our refund route. */
-const portalRefund = (outTradeNo: string, amount: number) =>
-  harness.control<{ out_refund_no: string }>('POST', '/sandbox/refunds/portal', {
-    out_trade_no: outTradeNo,
-    amount,
-    notify_url: process.env.WECHATPAY_REFUND_NOTIFY_URL,
-  });
-
-/** The sandbox's deliveries of a refund's notification, once `done` holds for them. */
-const deliveries = (outRefundNo: string, done: (entries: Delivery[]) => boolean) =>
-  waitFor(async () => {
-    const entries = await harness.control<Delivery[]>(
-      'GET',
-      `/sandbox/notifications?out_refund_no=${outRefundNo}`,
-    );
-    return done(entries) ? entries : null;
-  });
+const harness = setUpRefundsHarness();
+const { paidOrder, portalRefund, deliveries, wechatFails } = harness;
 
 const firstAnswer = (entries: Delivery[]) => {
   const first = entries.find((e) => e.attempt === 1);
@@ -50,19 +19,11 @@ const firstAnswer = (entries: Delivery[]) => {
 
 describe('a refund notification', () => {
   it('that meets a transient fault is answered 500 "temporarily unable to process", and applied on the retry', async () => {
-    const accountId = await newAccount();
-    const order = await createOrderFor(accountId, 800);
-    await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo, notify: false });
+    const { accountId, ...order } = await paidOrder(800, { notify: false });
     // Asking WeChat about the payment fails once: the first delivery can't be handled.
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'query',
-      kind: 'system-error',
-      count: 1,
-    });
-    const portal = await portalRefund(order.outTradeNo, 300);
-    const log = await deliveries(portal.out_refund_no, (entries) =>
-      entries.some((e) => e.outcome === 'acknowledged'),
-    );
+    await wechatFails({ endpoint: 'query', kind: 'system-error', count: 1 });
+    const outRefundNo = await portalRefund(order.outTradeNo, 300);
+    const log = await deliveries(outRefundNo, (entries) => entries.some((e) => e.outcome === 'acknowledged'));
     expect(firstAnswer(log)).toEqual({
       status: 500,
       body: { code: 'FAIL', message: 'temporarily unable to process' },
@@ -73,10 +34,8 @@ describe('a refund notification', () => {
   it('of a payment we have no record of is acknowledged and raised for an operator, once per delivery', async () => {
     const outTradeNo = generateOutTradeNo();
     await harness.control('POST', '/sandbox/payments/unknown', { out_trade_no: outTradeNo, total: 600 });
-    const portal = await portalRefund(outTradeNo, 200);
-    const log = await deliveries(portal.out_refund_no, (entries) =>
-      entries.some((e) => e.outcome === 'acknowledged'),
-    );
+    const outRefundNo = await portalRefund(outTradeNo, 200);
+    const log = await deliveries(outRefundNo, (entries) => entries.some((e) => e.outcome === 'acknowledged'));
     expect(log.at(-1)).toMatchObject({ outcome: 'acknowledged', status: 204 });
     const exception = await getDb().paymentException.findUniqueOrThrow({
       where: { kind_outTradeNo: { kind: 'REFUND_MISMATCH', outTradeNo } },
@@ -86,11 +45,11 @@ describe('a refund notification', () => {
     expect(exception.details).toMatchObject({
       via: 'notification',
       reason: 'refund of an order we have no record of',
-      outRefundNo: portal.out_refund_no,
+      outRefundNo,
       refundFen: 200,
       totalFen: 600,
     });
-    expect(await getDb().refund.count({ where: { outRefundNo: portal.out_refund_no } })).toBe(0);
+    expect(await getDb().refund.count({ where: { outRefundNo } })).toBe(0);
   });
 
   it('of a payment that can not be settled here is answered 500 "not settled yet", recording nothing', async () => {
@@ -102,16 +61,14 @@ describe('a refund notification', () => {
       out_trade_no: order.outTradeNo,
       total: 800,
     });
-    const portal = await portalRefund(order.outTradeNo, 300);
-    const log = await deliveries(portal.out_refund_no, (entries) =>
-      entries.some((e) => e.attempt === 1 && e.status),
-    );
+    const outRefundNo = await portalRefund(order.outTradeNo, 300);
+    const log = await deliveries(outRefundNo, (entries) => entries.some((e) => e.attempt === 1 && e.status));
     expect(firstAnswer(log)).toEqual({
       status: 500,
       body: { code: 'FAIL', message: 'order not settled yet' },
     });
     expect(log.every((e) => e.outcome !== 'acknowledged')).toBe(true);
-    expect(await getDb().refund.count({ where: { outRefundNo: portal.out_refund_no } })).toBe(0);
+    expect(await getDb().refund.count({ where: { outRefundNo } })).toBe(0);
     expect((await getDb().paymentOrder.findUniqueOrThrow({ where: { id: order.id } })).status).toBe(
       'PENDING',
     );

@@ -4,39 +4,16 @@
 // REQUESTED is sent again under its number and WeChat's answer (or, when that can't be verified, a
 // signed query) decides what it becomes.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getDb } from '@/lib/db';
 import { AppError } from '@/lib/http/app-error';
 import { readRefundable } from '@/lib/refunds/refundable';
-import { requestRefund } from '@/lib/refunds/request-refund';
-import { newUser } from '../../support/accounts-fixtures';
 import { balanceOf, createOrderFor, newAccount } from '../../support/orders-fixtures';
-import { type OrdersHarness, startOrdersHarness, waitFor, withEnv } from '../../support/orders-harness';
+import { waitFor, withEnv } from '../../support/orders-harness';
+import { setUpRefundsHarness } from '../../support/refunds-fixtures';
 
-let harness: OrdersHarness;
-let operatorId: string;
-beforeAll(async () => {
-  harness = await startOrdersHarness();
-  operatorId = await newUser();
-});
-beforeEach(async () => {
-  await harness.control('POST', '/sandbox/faults/reset');
-});
-afterAll(() => harness.close());
-
-async function paidOrder(amountFen: number) {
-  const accountId = await newAccount();
-  const order = await createOrderFor(accountId, amountFen);
-  await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo });
-  await waitFor(async () => (await balanceOf(accountId)) === BigInt(amountFen));
-  return { accountId, ...order };
-}
-
-const refund = (
-  outTradeNo: string,
-  amountFen: number,
-  more: { reason?: string; idempotencyKey?: string } = {},
-) => requestRefund({ outTradeNo, amountFen, operatorId, idempotencyKey: randomUUID(), ...more });
+const harness = setUpRefundsHarness({ operator: true });
+const { paidOrder, refund, wechatFails } = harness;
 
 /** The refunds WeChat holds for an order, as the sandbox lists them. */
 const atWechat = (outTradeNo: string) =>
@@ -66,8 +43,8 @@ describe('a refund request', () => {
       orderBy: { createdAt: 'asc' },
     });
     expect(audit.map((a) => [a.actorId, a.details])).toEqual([
-      [operatorId, { outRefundNo: withReason.outRefundNo, amountFen: 300, reason: '用户误充' }],
-      [operatorId, { outRefundNo: without.outRefundNo, amountFen: 200, reason: null }],
+      [harness.operatorId, { outRefundNo: withReason.outRefundNo, amountFen: 300, reason: '用户误充' }],
+      [harness.operatorId, { outRefundNo: without.outRefundNo, amountFen: 200, reason: null }],
     ]);
   });
 
@@ -163,12 +140,7 @@ describe('a resubmitted refund form (the same key)', () => {
   async function requestedHereAbnormalThere() {
     const { accountId, outTradeNo } = await paidOrder(800);
     await harness.control('POST', '/sandbox/faults/refunds', { hold: true });
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'refund',
-      kind: 'system-error',
-      count: 1,
-      afterProcessing: true,
-    });
+    await wechatFails({ endpoint: 'refund', kind: 'system-error', count: 1, afterProcessing: true });
     const idempotencyKey = randomUUID();
     const requested = await refund(outTradeNo, 300, { idempotencyKey });
     expect(requested.status).toBe('REQUESTED');
@@ -201,11 +173,7 @@ describe('a resubmitted refund form (the same key)', () => {
 
   it('asks WeChat (a signed query) when its answer to the resend fails verification, and applies that', async () => {
     const { accountId, outTradeNo, idempotencyKey, requested } = await requestedHereAbnormalThere();
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'refund',
-      kind: 'bad-signature',
-      count: 1,
-    });
+    await wechatFails({ endpoint: 'refund', kind: 'bad-signature', count: 1 });
     const again = await refund(outTradeNo, 300, { idempotencyKey });
     expect(again).toMatchObject({ id: requested.id, status: 'ABNORMAL' });
     expect((await abnormalException(outTradeNo)).details).toMatchObject({

@@ -2,44 +2,18 @@
 // another amount left for a person, what each state records on the refund (WeChat's id and success
 // time, the reason shown in the console, when the sweep asks next), an ABNORMAL refund's exception
 // and its resolution, and late or contradicting answers about a refund that is final here.
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { endAbnormal } from '@/lib/admin/refunds';
 import { getDb } from '@/lib/db';
 import { applyRefundState, rejectRefund } from '@/lib/refunds/apply-refund-state';
-import { requestRefund } from '@/lib/refunds/request-refund';
-import { getWechatPayClient, type WechatRefund } from '@/lib/wechat-pay';
-import { ledgerSum, newUser } from '../../support/accounts-fixtures';
-import { balanceOf, createOrderFor, newAccount } from '../../support/orders-fixtures';
-import { type OrdersHarness, startOrdersHarness, waitFor } from '../../support/orders-harness';
+import type { WechatRefund } from '@/lib/wechat-pay';
+import { ledgerSum } from '../../support/accounts-fixtures';
+import { balanceOf } from '../../support/orders-fixtures';
+import { waitFor } from '../../support/orders-harness';
+import { refundRow, setUpRefundsHarness, wechatRefund } from '../../support/refunds-fixtures';
 
-let harness: OrdersHarness;
-let operatorId: string;
-beforeAll(async () => {
-  harness = await startOrdersHarness();
-  operatorId = await newUser();
-});
-beforeEach(async () => {
-  await harness.control('POST', '/sandbox/faults/reset');
-});
-afterAll(() => harness.close());
-
-/** A visitor account with one order paid at the sandbox and credited here. */
-async function paidOrder(amountFen: number) {
-  const accountId = await newAccount();
-  const order = await createOrderFor(accountId, amountFen);
-  await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo });
-  await waitFor(async () => (await balanceOf(accountId)) === BigInt(amountFen));
-  return { accountId, ...order };
-}
-
-const refund = (outTradeNo: string, amountFen: number) =>
-  requestRefund({ outTradeNo, amountFen, operatorId, idempotencyKey: randomUUID() });
-
-/** WeChat's view of a refund, as the adapter reads it. */
-const wechatRefund = (outRefundNo: string) => getWechatPayClient().queryRefund(outRefundNo);
-
-const refundRow = (outRefundNo: string) => getDb().refund.findUniqueOrThrow({ where: { outRefundNo } });
+const harness = setUpRefundsHarness({ operator: true });
+const { paidOrder, refund, wechatFinishes } = harness;
 
 /** A refund of ours WeChat keeps PROCESSING until told otherwise (sandbox refunds held). */
 async function refundUnderWay(amountFen: number, refundFen: number) {
@@ -48,15 +22,6 @@ async function refundUnderWay(amountFen: number, refundFen: number) {
   const requested = await refund(order.outTradeNo, refundFen);
   expect(requested.status).toBe('PROCESSING');
   return { ...order, requested };
-}
-
-/** Decides the refund's outcome at the sandbox; its notification moves it on here. */
-async function wechatFinishes(outRefundNo: string, status: 'SUCCESS' | 'CLOSED' | 'ABNORMAL') {
-  await harness.control('POST', '/sandbox/refunds/outcome', { out_refund_no: outRefundNo, status });
-  return waitFor(async () => {
-    const row = await refundRow(outRefundNo);
-    return row.status === status ? row : null;
-  });
 }
 
 const exceptionOf = (kind: 'REFUND_MISMATCH' | 'REFUND_ABNORMAL', outTradeNo: string) =>
@@ -213,7 +178,7 @@ describe("an order's exception for its ABNORMAL refunds", () => {
     });
 
     // An operator ends the second: the hold goes back, and nothing ABNORMAL is left on the order.
-    expect((await endAbnormal(stillHeld.id, operatorId, '已线下处理')).ok).toBe(true);
+    expect((await endAbnormal(stillHeld.id, harness.operatorId, '已线下处理')).ok).toBe(true);
     expect(await balanceOf(first.accountId)).toBe(700n);
     expect(await exceptionOf('REFUND_ABNORMAL', first.outTradeNo)).toMatchObject({
       status: 'RESOLVED',
@@ -291,7 +256,7 @@ describe('an answer about a refund that is final here', () => {
   it('ended by an operator: a late ABNORMAL changes nothing; completed in the merchant portal after all is left for a person', async () => {
     const { accountId, outTradeNo, requested } = await refundUnderWay(700, 300);
     const abnormal = await wechatFinishes(requested.outRefundNo, 'ABNORMAL');
-    expect((await endAbnormal(abnormal.id, operatorId, '已线下退款')).ok).toBe(true);
+    expect((await endAbnormal(abnormal.id, harness.operatorId, '已线下退款')).ok).toBe(true);
     expect(await balanceOf(accountId)).toBe(700n);
 
     // WeChat repeats its ABNORMAL notification, and an old PROCESSING answer arrives.

@@ -3,62 +3,31 @@
 // doesn't know although it acknowledged it is not sent again, and after a day of checks a refund that
 // is still not final leaves the sweep with a REFUND_STUCK exception, while one that is final by then
 // doesn't. A database of its own: the sweep takes every due refund.
-import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { getDb } from '@/lib/db';
 import { applyRefundState } from '@/lib/refunds/apply-refund-state';
 import { learnRefundsOf } from '@/lib/refunds/learn-refunds';
 import { reconcileDueRefunds } from '@/lib/refunds/reconcile-refunds';
-import { requestRefund } from '@/lib/refunds/request-refund';
-import { newUser } from '../../support/accounts-fixtures';
-import { useFreshDatabase } from '../../support/fresh-database';
 import { type CapturedLogs, captureLogs } from '../../support/logs';
-import { balanceOf, createOrderFor, newAccount } from '../../support/orders-fixtures';
-import { type OrdersHarness, startOrdersHarness, waitFor } from '../../support/orders-harness';
+import { balanceOf } from '../../support/orders-fixtures';
+import { setUpRefundsHarness } from '../../support/refunds-fixtures';
 
-let harness: OrdersHarness;
-let database: { drop(): Promise<void> };
-let operatorId: string;
+// Refunds accepted stay PROCESSING at WeChat until given an outcome; each case sweeps its own refunds
+// only (the earlier cases' are taken out of the sweep).
+const harness = setUpRefundsHarness({
+  freshDatabase: true,
+  operator: true,
+  holdRefunds: true,
+  sweepEachCaseAlone: true,
+});
+const { paidOrder, refund, wechatFinishes, wechatFinishesUnnotified, wechatFails } = harness;
 let logs: CapturedLogs | undefined;
-beforeAll(async () => {
-  database = await useFreshDatabase();
-  harness = await startOrdersHarness();
-  operatorId = await newUser();
-});
-beforeEach(async () => {
-  await harness.control('POST', '/sandbox/faults/reset');
-  // Refunds accepted stay PROCESSING at WeChat until given an outcome.
-  await harness.control('POST', '/sandbox/faults/refunds', { hold: true });
-  // Each case sweeps its own refunds only: the earlier cases' are taken out of the sweep.
-  await getDb().refund.updateMany({ data: { nextCheckAt: null } });
-});
 afterEach(() => {
   logs?.restore();
   logs = undefined;
 });
-afterAll(async () => {
-  await harness.close();
-  await database.drop();
-});
-
-async function paidOrder(amountFen: number) {
-  const accountId = await newAccount();
-  const order = await createOrderFor(accountId, amountFen);
-  await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo });
-  await waitFor(async () => (await balanceOf(accountId)) === BigInt(amountFen));
-  return { accountId, ...order };
-}
-
-const refund = (outTradeNo: string, amountFen: number) =>
-  requestRefund({ outTradeNo, amountFen, operatorId, idempotencyKey: randomUUID() });
 
 const refundRow = (id: string) => getDb().refund.findUniqueOrThrow({ where: { id } });
-
-/** WeChat gives the refund an outcome, and its notification is lost: only a query learns it. */
-async function outcomeAtWechat(outRefundNo: string, status: 'SUCCESS' | 'ABNORMAL') {
-  await harness.control('POST', '/sandbox/faults/notifications', { lose: 1 });
-  await harness.control('POST', '/sandbox/refunds/outcome', { out_refund_no: outRefundNo, status });
-}
 
 const calls = async () =>
   (await harness.control<{ calls: Record<string, number> }>('GET', '/sandbox/stats')).calls;
@@ -84,7 +53,7 @@ describe('the refund sweep', () => {
   it('opens REFUND_ABNORMAL, learned by a query, for a refund WeChat reports ABNORMAL, keeping the hold', async () => {
     const { accountId, outTradeNo, orderId } = await paidOrder(700);
     const requested = await refund(outTradeNo, 300);
-    await outcomeAtWechat(requested.outRefundNo, 'ABNORMAL');
+    await wechatFinishesUnnotified(requested.outRefundNo, 'ABNORMAL');
 
     expect(await reconcileDueRefunds({ now: new Date(Date.now() + 10 * 60_000) })).toEqual({
       checked: 1,
@@ -107,11 +76,7 @@ describe('the refund sweep', () => {
   it('does not send again a refund WeChat acknowledged but no longer knows: the check fails, is logged, and is retried', async () => {
     const { accountId, outTradeNo } = await paidOrder(600);
     // The request is lost on its way: REQUESTED here, unknown at WeChat.
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'refund',
-      kind: 'system-error',
-      count: 1,
-    });
+    await wechatFails({ endpoint: 'refund', kind: 'system-error', count: 1 });
     const requested = await refund(outTradeNo, 200);
     expect(requested.status).toBe('REQUESTED');
     // An answer said WeChat had it (PROCESSING), yet WeChat has no refund under this number.
@@ -179,7 +144,7 @@ describe('after a day of checks', () => {
   it('a refund still ABNORMAL leaves the sweep with REFUND_STUCK too, its REFUND_ABNORMAL still open', async () => {
     const { accountId, outTradeNo } = await paidOrder(800);
     const requested = await refund(outTradeNo, 300);
-    await outcomeAtWechat(requested.outRefundNo, 'ABNORMAL');
+    await wechatFinishesUnnotified(requested.outRefundNo, 'ABNORMAL');
     await getDb().refund.update({
       where: { id: requested.id },
       data: { checkAttempts: 23, nextCheckAt: new Date() },
@@ -203,7 +168,7 @@ describe('after a day of checks', () => {
   it('a refund WeChat completed by its last check is not reported stuck', async () => {
     const { accountId, outTradeNo } = await paidOrder(600);
     const requested = await refund(outTradeNo, 250);
-    await outcomeAtWechat(requested.outRefundNo, 'SUCCESS');
+    await wechatFinishesUnnotified(requested.outRefundNo, 'SUCCESS');
     await getDb().refund.update({ where: { id: requested.id }, data: { checkAttempts: 23 } });
 
     expect(await reconcileDueRefunds({ now: new Date(Date.now() + 10 * 60_000) })).toEqual({
@@ -223,7 +188,7 @@ describe('learning the refunds of a transaction WeChat reports refunded', () => 
   it('opens REFUND_ABNORMAL, learned by a query, for its refund WeChat reports ABNORMAL', async () => {
     const { accountId, outTradeNo, orderId } = await paidOrder(500);
     const requested = await refund(outTradeNo, 100);
-    await outcomeAtWechat(requested.outRefundNo, 'ABNORMAL');
+    await wechatFinishesUnnotified(requested.outRefundNo, 'ABNORMAL');
 
     await learnRefundsOf({ id: orderId, outTradeNo });
     expect((await refundRow(requested.id)).status).toBe('ABNORMAL');
@@ -237,11 +202,7 @@ describe('learning the refunds of a transaction WeChat reports refunded', () => 
   it('asks WeChat nothing about its refunds already final', async () => {
     const { accountId, outTradeNo, orderId } = await paidOrder(500);
     const requested = await refund(outTradeNo, 100);
-    await harness.control('POST', '/sandbox/refunds/outcome', {
-      out_refund_no: requested.outRefundNo,
-      status: 'SUCCESS',
-    });
-    await waitFor(async () => (await refundRow(requested.id)).status === 'SUCCESS');
+    await wechatFinishes(requested.outRefundNo, 'SUCCESS');
     const before = await calls();
 
     await learnRefundsOf({ id: orderId, outTradeNo });

@@ -3,69 +3,43 @@
 // refund it could not ask about for after the pause and the ones it had claimed for after their lease.
 // A database of its own (the sweep takes every due refund) and a merchant id of its own (pausing the
 // lane here must not pause other test files' calls).
-import { randomInt, randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { getDb } from '@/lib/db';
-import { getEnv, resetEnvForTests } from '@/lib/env';
+import { getEnv } from '@/lib/env';
 import type { Refund } from '@/lib/generated/prisma/client';
 import { coolDownWechatPayLane } from '@/lib/rate-limit/wechat-pay-budget';
 import { getRedis } from '@/lib/redis';
 import { learnRefundsOf } from '@/lib/refunds/learn-refunds';
 import { reconcileDueRefunds } from '@/lib/refunds/reconcile-refunds';
-import { requestRefund } from '@/lib/refunds/request-refund';
-import { resetWechatPayForTests } from '@/lib/wechat-pay';
-import { newUser } from '../../support/accounts-fixtures';
-import { useFreshDatabase } from '../../support/fresh-database';
 import { captureLogs } from '../../support/logs';
-import { balanceOf, createOrderFor, newAccount } from '../../support/orders-fixtures';
-import { type OrdersHarness, startOrdersHarness, waitFor } from '../../support/orders-harness';
+import { balanceOf } from '../../support/orders-fixtures';
+import { setUpRefundsHarness } from '../../support/refunds-fixtures';
 
-let harness: OrdersHarness;
-let database: { drop(): Promise<void> };
-let operatorId: string;
-beforeAll(async () => {
-  database = await useFreshDatabase();
-  process.env.WECHATPAY_MCHID = `19${randomInt(10 ** 7, 10 ** 8)}`;
-  resetEnvForTests();
-  resetWechatPayForTests();
-  harness = await startOrdersHarness();
-  operatorId = await newUser();
-});
-beforeEach(async () => {
-  await harness.control('POST', '/sandbox/faults/reset');
-  // Refunds accepted stay PROCESSING at WeChat: each one is due for the sweep until it is asked about.
-  await harness.control('POST', '/sandbox/faults/refunds', { hold: true });
-  // Each case sweeps its own refunds only: the earlier cases' are taken out of the sweep.
-  await getDb().refund.updateMany({ data: { nextCheckAt: null } });
+// Refunds accepted stay PROCESSING at WeChat: each one is due for the sweep until it is asked about.
+// Each case sweeps its own refunds only: the earlier cases' are taken out of the sweep.
+const harness = setUpRefundsHarness({
+  freshDatabase: true,
+  ownMerchant: true,
+  operator: true,
+  holdRefunds: true,
+  sweepEachCaseAlone: true,
 });
 afterEach(async () => {
   // This merchant's background lane unpaused (keys as lib/rate-limit/wechat-pay-budget.ts names them).
   const lane = `${getEnv().WECHATPAY_MCHID}:background`;
   await getRedis().del(`wechatpay-budget:cooldown:${lane}`, `wechatpay-budget:strikes:${lane}`);
 });
-afterAll(async () => {
-  await harness.close();
-  await database.drop();
-});
 
 /** `count` refunds of 1 fen, PROCESSING at WeChat, on one paid order. */
 async function processingRefunds(count: number) {
-  const accountId = await newAccount();
-  const order = await createOrderFor(accountId, 100);
-  await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo });
-  await waitFor(async () => (await balanceOf(accountId)) === 100n);
+  const order = await harness.paidOrder(100);
   const refunds: Refund[] = [];
   for (let i = 0; i < count; i++) {
-    const refund = await requestRefund({
-      outTradeNo: order.outTradeNo,
-      amountFen: 1,
-      operatorId,
-      idempotencyKey: randomUUID(),
-    });
+    const refund = await harness.refund(order.outTradeNo, 1);
     expect(refund.status).toBe('PROCESSING');
     refunds.push(refund);
   }
-  return { ...order, accountId, refunds, first: refunds[0] as Refund };
+  return { ...order, refunds, first: refunds[0] as Refund };
 }
 
 const refundQueries = async () =>

@@ -2,7 +2,7 @@
 // (signed, encrypted, duplicated, out of order), failures giving the hold back once, refunds made in
 // the merchant portal, and the database refusing what the code must never do.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mergeVisitorAccount } from '@/lib/accounts/merge-visitor-account';
 import { endAbnormal, holdUncoveredRefund } from '@/lib/admin/refunds';
 import { getDb } from '@/lib/db';
@@ -11,38 +11,17 @@ import { reconcileOrderNow } from '@/lib/orders/reconcile-order';
 import { applyRefundState } from '@/lib/refunds/apply-refund-state';
 import { reconcileDueRefunds } from '@/lib/refunds/reconcile-refunds';
 import { readRefundable } from '@/lib/refunds/refundable';
-import { requestRefund } from '@/lib/refunds/request-refund';
-import { getWechatPayClient } from '@/lib/wechat-pay';
 import { ledgerSum, newUser } from '../../support/accounts-fixtures';
 import { balanceOf, createOrderFor, newAccount } from '../../support/orders-fixtures';
-import { type OrdersHarness, startOrdersHarness, waitFor } from '../../support/orders-harness';
+import { waitFor } from '../../support/orders-harness';
+import { refundRow, setUpRefundsHarness, wechatRefund } from '../../support/refunds-fixtures';
 
-let harness: OrdersHarness;
-let operatorId: string;
-beforeAll(async () => {
-  harness = await startOrdersHarness();
-  operatorId = await newUser();
-});
-beforeEach(async () => {
-  await harness.control('POST', '/sandbox/faults/reset');
-});
-afterAll(() => harness.close());
+const harness = setUpRefundsHarness({ operator: true });
+const { paidOrder, portalRefund, wechatFinishes, wechatFails } = harness;
 
-/** A visitor account with one order paid at the sandbox and credited here. */
-async function paidOrder(amountFen: number) {
-  const accountId = await newAccount();
-  const order = await createOrderFor(accountId, amountFen);
-  await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo });
-  await waitFor(async () => (await balanceOf(accountId)) === BigInt(amountFen));
-  return { accountId, ...order };
-}
-
-/** WeChat's view of a refund, as the adapter reads it. */
-const wechatRefund = (outRefundNo: string) => getWechatPayClient().queryRefund(outRefundNo);
-
-const refundRow = (outRefundNo: string) => getDb().refund.findUniqueOrThrow({ where: { outRefundNo } });
-const refund = (outTradeNo: string, amountFen: number, idempotencyKey: string = randomUUID()) =>
-  requestRefund({ outTradeNo, amountFen, reason: '测试退款', operatorId, idempotencyKey });
+/** The operator's refund, with a reason (a new form key unless one is given). */
+const refund = (outTradeNo: string, amountFen: number, idempotencyKey?: string) =>
+  harness.refund(outTradeNo, amountFen, { reason: '测试退款', idempotencyKey });
 
 describe('refunds', () => {
   it('holds the balance at once, then succeeds through WeChat and its notification', async () => {
@@ -66,7 +45,7 @@ describe('refunds', () => {
     });
     expect(notified.map((n) => [n.eventType, n.outcome])).toEqual([['REFUND.SUCCESS', 'applied']]);
     const audit = await getDb().adminAction.findMany({ where: { target: outTradeNo } });
-    expect(audit.map((a) => [a.action, a.actorId])).toEqual([['refund.request', operatorId]]);
+    expect(audit.map((a) => [a.action, a.actorId])).toEqual([['refund.request', harness.operatorId]]);
   });
 
   it('makes one refund of a double click (same form key), concurrently or again later', async () => {
@@ -93,9 +72,7 @@ describe('refunds', () => {
   it('counts what an order has left from its own refunds, not from the balance other orders fill', async () => {
     const { accountId, outTradeNo } = await paidOrder(1000);
     // A second recharge on the same account: the balance (1500) is more than this order has left.
-    const second = await createOrderFor(accountId, 500);
-    await harness.control('POST', '/sandbox/pay', { out_trade_no: second.outTradeNo });
-    await waitFor(async () => (await balanceOf(accountId)) === 1500n);
+    const second = await paidOrder(500, { accountId });
     await refund(outTradeNo, 600);
     expect(await readRefundable(outTradeNo)).toEqual({
       orderId: expect.any(String),
@@ -157,11 +134,7 @@ describe('refunds', () => {
     await harness.control('POST', '/sandbox/faults/refunds', { hold: true });
     const requested = await refund(outTradeNo, 400);
     expect(await balanceOf(accountId)).toBe(500n);
-    await harness.control('POST', '/sandbox/refunds/outcome', {
-      out_refund_no: requested.outRefundNo,
-      status: 'CLOSED',
-    });
-    await waitFor(async () => (await refundRow(requested.outRefundNo)).status === 'CLOSED');
+    await wechatFinishes(requested.outRefundNo, 'CLOSED');
     // WeChat tells us again (a retried notification), and a query says the same.
     await harness.control('POST', '/sandbox/refunds/notify', { out_refund_no: requested.outRefundNo });
     await waitFor(
@@ -188,14 +161,7 @@ describe('refunds', () => {
     const { accountId, outTradeNo } = await paidOrder(900);
     await harness.control('POST', '/sandbox/faults/refunds', { hold: true });
     const requested = await refund(outTradeNo, 400);
-    await harness.control('POST', '/sandbox/refunds/outcome', {
-      out_refund_no: requested.outRefundNo,
-      status: 'ABNORMAL',
-    });
-    const abnormal = await waitFor(async () => {
-      const row = await refundRow(requested.outRefundNo);
-      return row.status === 'ABNORMAL' ? row : null;
-    });
+    const abnormal = await wechatFinishes(requested.outRefundNo, 'ABNORMAL');
     // WeChat couldn't pay it out, but may still (completed in the merchant portal): held, still swept.
     expect(await balanceOf(accountId)).toBe(500n);
     expect(abnormal.nextCheckAt).not.toBeNull();
@@ -204,9 +170,9 @@ describe('refunds', () => {
     });
     expect(exception.status).toBe('OPEN');
     // An operator decides it won't be completed: the hold goes back, once.
-    const ended = await endAbnormal(abnormal.id, operatorId, '已线下退款');
+    const ended = await endAbnormal(abnormal.id, harness.operatorId, '已线下退款');
     expect(ended.ok).toBe(true);
-    await expect(endAbnormal(abnormal.id, operatorId, '再次')).rejects.toThrow('不是“退款异常”状态');
+    await expect(endAbnormal(abnormal.id, harness.operatorId, '再次')).rejects.toThrow('不是“退款异常”状态');
     expect((await refundRow(requested.outRefundNo)).status).toBe('CLOSED');
     expect(await balanceOf(accountId)).toBe(900n);
     expect(await ledgerSum(accountId)).toBe(900n);
@@ -240,11 +206,7 @@ describe('refunds', () => {
     const userId = await newUser();
     expect((await mergeVisitorAccount(accountId, userId)).merged).toBe(true);
     expect(await balanceOf(userId)).toBe(600n);
-    await harness.control('POST', '/sandbox/refunds/outcome', {
-      out_refund_no: requested.outRefundNo,
-      status: 'CLOSED',
-    });
-    await waitFor(async () => (await refundRow(requested.outRefundNo)).status === 'CLOSED');
+    await wechatFinishes(requested.outRefundNo, 'CLOSED');
     expect(await balanceOf(userId)).toBe(1000n);
     expect(await balanceOf(accountId)).toBe(0n);
   });
@@ -295,21 +257,14 @@ describe('refunds', () => {
   it('records and holds a refund made in the merchant portal, once, from its notification', async () => {
     const { accountId, outTradeNo } = await paidOrder(1000);
     await harness.control('POST', '/sandbox/faults/notifications', { duplicate: 3 });
-    const portal = await harness.control<{ out_refund_no: string }>('POST', '/sandbox/refunds/portal', {
-      out_trade_no: outTradeNo,
-      amount: 250,
-      notify_url: process.env.WECHATPAY_REFUND_NOTIFY_URL,
-    });
+    const outRefundNo = await portalRefund(outTradeNo, 250);
     const recorded = await waitFor(async () => {
-      const row = await getDb().refund.findUnique({ where: { outRefundNo: portal.out_refund_no } });
+      const row = await getDb().refund.findUnique({ where: { outRefundNo } });
       return row?.status === 'SUCCESS' ? row : null;
     });
     expect(recorded.origin).toBe('WECHAT');
     expect(recorded.held).toBe(true);
-    await waitFor(
-      async () =>
-        (await getDb().paymentNotification.count({ where: { outRefundNo: portal.out_refund_no } })) >= 1,
-    );
+    await waitFor(async () => (await getDb().paymentNotification.count({ where: { outRefundNo } })) >= 1);
     expect(await balanceOf(accountId)).toBe(750n);
     expect(await getDb().refund.count({ where: { order: { outTradeNo } } })).toBe(1);
   });
@@ -318,14 +273,8 @@ describe('refunds', () => {
     const { accountId, outTradeNo } = await paidOrder(500);
     // The money has left the balance some other way (a spending feature, say): only 50 remains.
     await getDb().account.update({ where: { id: accountId }, data: { balanceFen: 50n } });
-    const portal = await harness.control<{ out_refund_no: string }>('POST', '/sandbox/refunds/portal', {
-      out_trade_no: outTradeNo,
-      amount: 100,
-      notify_url: process.env.WECHATPAY_REFUND_NOTIFY_URL,
-    });
-    const recorded = await waitFor(() =>
-      getDb().refund.findUnique({ where: { outRefundNo: portal.out_refund_no } }),
-    );
+    const outRefundNo = await portalRefund(outTradeNo, 100);
+    const recorded = await waitFor(() => getDb().refund.findUnique({ where: { outRefundNo } }));
     expect(recorded.held).toBe(false);
     expect(await balanceOf(accountId)).toBe(50n);
     expect(await getDb().ledgerEntry.count({ where: { refundId: recorded.id } })).toBe(0);
@@ -333,21 +282,19 @@ describe('refunds', () => {
       where: { kind_outTradeNo: { kind: 'REFUND_NOT_COVERED', outTradeNo } },
     });
     expect(exception.details).toMatchObject({
-      outRefundNo: portal.out_refund_no,
+      outRefundNo,
       refundFen: 100,
       balanceFen: '50',
     });
 
     // Not while the balance can't cover it; once the payer recharged, an operator takes the hold, once.
-    await expect(holdUncoveredRefund(recorded.id, operatorId)).rejects.toThrow('余额不足');
-    const more = await createOrderFor(accountId, 500);
-    await harness.control('POST', '/sandbox/pay', { out_trade_no: more.outTradeNo });
-    await waitFor(async () => (await balanceOf(accountId)) === 550n);
-    expect(await holdUncoveredRefund(recorded.id, operatorId)).toEqual({
+    await expect(holdUncoveredRefund(recorded.id, harness.operatorId)).rejects.toThrow('余额不足');
+    await paidOrder(500, { accountId });
+    expect(await holdUncoveredRefund(recorded.id, harness.operatorId)).toEqual({
       ok: true,
       message: '已从余额补扣 ¥1.00',
     });
-    await expect(holdUncoveredRefund(recorded.id, operatorId)).rejects.toThrow('该退款不需要补扣');
+    await expect(holdUncoveredRefund(recorded.id, harness.operatorId)).rejects.toThrow('该退款不需要补扣');
     expect(await balanceOf(accountId)).toBe(450n);
     expect((await getDb().paymentException.findUniqueOrThrow({ where: { id: exception.id } })).status).toBe(
       'RESOLVED',
@@ -355,15 +302,13 @@ describe('refunds', () => {
     const audit = await getDb().adminAction.findMany({
       where: { target: outTradeNo, action: 'refund.hold-uncovered' },
     });
-    expect(audit.map((a) => a.actorId)).toEqual([operatorId]);
+    expect(audit.map((a) => a.actorId)).toEqual([harness.operatorId]);
   });
 
   it('credits a transaction WeChat reports as REFUND and opens REFUND_NOT_RECORDED until its refund is learned', async () => {
-    const accountId = await newAccount();
-    const order = await createOrderFor(accountId, 900);
-    await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo, notify: false });
+    const { accountId, ...order } = await paidOrder(900, { notify: false });
     // Refunded in the portal before we heard of the payment, with no refund notify URL configured there.
-    await harness.control('POST', '/sandbox/refunds/portal', { out_trade_no: order.outTradeNo, amount: 300 });
+    await portalRefund(order.outTradeNo, 300, { notify: false });
     await waitFor(async () => {
       const refunds = await harness.control<{ status: string }[]>(
         'GET',
@@ -384,11 +329,7 @@ describe('the refund sweep', () => {
   it('sends a refund WeChat never received again, with the same number, once', async () => {
     const { accountId, outTradeNo } = await paidOrder(1000);
     // The create call fails before WeChat records anything: the refund stays REQUESTED (held).
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'refund',
-      kind: 'system-error',
-      count: 1,
-    });
+    await wechatFails({ endpoint: 'refund', kind: 'system-error', count: 1 });
     const requested = await refund(outTradeNo, 300);
     expect(requested.status).toBe('REQUESTED');
     expect(await balanceOf(accountId)).toBe(700n);
@@ -405,12 +346,7 @@ describe('the refund sweep', () => {
 
   it('learns the outcome of a refund whose answer was lost after WeChat took it, without a second refund', async () => {
     const { accountId, outTradeNo } = await paidOrder(1000);
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'refund',
-      kind: 'system-error',
-      count: 1,
-      afterProcessing: true,
-    });
+    await wechatFails({ endpoint: 'refund', kind: 'system-error', count: 1, afterProcessing: true });
     const requested = await refund(outTradeNo, 250);
     expect(requested.status).toBe('REQUESTED');
     await reconcileDueRefunds({ now: new Date(Date.now() + 60_000) });

@@ -2,46 +2,18 @@
 // brings them: held when the balance covers them (all of it included), left for a person when they
 // exceed what the order has left after our own refunds, recorded with WeChat's state and times, and
 // closing the REFUND_NOT_RECORDED exception opened while no refund was known.
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getDb } from '@/lib/db';
 import { reconcileOrderNow } from '@/lib/orders/reconcile-order';
 import { applyRefundState } from '@/lib/refunds/apply-refund-state';
-import { requestRefund } from '@/lib/refunds/request-refund';
 import { getWechatPayClient } from '@/lib/wechat-pay';
-import { ledgerSum, newUser } from '../../support/accounts-fixtures';
-import { balanceOf, createOrderFor, newAccount } from '../../support/orders-fixtures';
-import { type OrdersHarness, startOrdersHarness, waitFor } from '../../support/orders-harness';
+import { ledgerSum } from '../../support/accounts-fixtures';
+import { balanceOf } from '../../support/orders-fixtures';
+import { waitFor } from '../../support/orders-harness';
+import { setUpRefundsHarness } from '../../support/refunds-fixtures';
 
-let harness: OrdersHarness;
-let operatorId: string;
-beforeAll(async () => {
-  harness = await startOrdersHarness();
-  operatorId = await newUser();
-});
-beforeEach(async () => {
-  await harness.control('POST', '/sandbox/faults/reset');
-});
-afterAll(() => harness.close());
-
-/** A visitor account with one order paid at the sandbox and credited here. */
-async function paidOrder(amountFen: number) {
-  const accountId = await newAccount();
-  const order = await createOrderFor(accountId, amountFen);
-  await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo });
-  await waitFor(async () => (await balanceOf(accountId)) === BigInt(amountFen));
-  return { accountId, ...order };
-}
-
-/** A refund made in the merchant portal, notified to our refund route unless `notify` is false. */
-async function portalRefund(outTradeNo: string, amount: number, { notify = true } = {}) {
-  const made = await harness.control<{ out_refund_no: string }>('POST', '/sandbox/refunds/portal', {
-    out_trade_no: outTradeNo,
-    amount,
-    ...(notify ? { notify_url: process.env.WECHATPAY_REFUND_NOTIFY_URL } : {}),
-  });
-  return made.out_refund_no;
-}
+const harness = setUpRefundsHarness({ operator: true });
+const { paidOrder, portalRefund, refund, wechatFails } = harness;
 
 /** What became of the refund's notification(s) here. */
 const notificationOutcomes = (outRefundNo: string) =>
@@ -109,17 +81,8 @@ describe('a refund made in the merchant portal', () => {
   it('exceeding what the order has left after our own refunds is left for a person, and not recorded', async () => {
     const { accountId, outTradeNo, orderId } = await paidOrder(1000);
     // Our refund of 600 is held but never reached WeChat (it stays REQUESTED for the sweep).
-    await harness.control('POST', '/sandbox/faults/api', {
-      endpoint: 'refund',
-      kind: 'system-error',
-      count: 1,
-    });
-    const ours = await requestRefund({
-      outTradeNo,
-      amountFen: 600,
-      operatorId,
-      idempotencyKey: randomUUID(),
-    });
+    await wechatFails({ endpoint: 'refund', kind: 'system-error', count: 1 });
+    const ours = await refund(outTradeNo, 600);
     expect(ours.status).toBe('REQUESTED');
     expect(await balanceOf(accountId)).toBe(400n);
 
@@ -146,9 +109,7 @@ describe('a refund made in the merchant portal', () => {
   });
 
   it('closes the REFUND_NOT_RECORDED exception once the bill brings the refund', async () => {
-    const accountId = await newAccount();
-    const order = await createOrderFor(accountId, 900);
-    await harness.control('POST', '/sandbox/pay', { out_trade_no: order.outTradeNo, notify: false });
+    const { accountId, ...order } = await paidOrder(900, { notify: false });
     // Refunded in the portal before we heard of the payment, and not notified to us.
     const outRefundNo = await portalRefund(order.outTradeNo, 300, { notify: false });
     const atWechat = await waitFor(async () => {
