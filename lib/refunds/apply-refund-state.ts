@@ -138,7 +138,7 @@ async function moveOn(
 }
 
 /** An ABNORMAL refund is asked about again after this long (completed in the merchant portal?). */
-const ABNORMAL_CHECK_MS = 60 * 60_000;
+export const ABNORMAL_CHECK_MS = 60 * 60_000;
 
 /**
  * Whether WeChat's state of a refund that is final here means money moved otherwise than we booked:

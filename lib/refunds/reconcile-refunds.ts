@@ -5,7 +5,7 @@ import { createLogger } from '../log';
 import { recordPaymentException } from '../orders/payment-exceptions';
 import { callWechatPay, WechatPayBusyError } from '../rate-limit/wechat-pay-budget';
 import { getWechatPayClient, isWechatPayError } from '../wechat-pay';
-import { applyRefundState } from './apply-refund-state';
+import { ABNORMAL_CHECK_MS, applyRefundState } from './apply-refund-state';
 import { submitRefund } from './request-refund';
 
 const log = createLogger('refunds');
@@ -99,7 +99,11 @@ async function checkRefund(refund: Refund, now: Date): Promise<'done' | 'failed'
   return 'done';
 }
 
-/** Backoff while it isn't final: 30 s doubling to an hour; after a day of attempts, a person looks. */
+/**
+ * Backoff while it isn't final: 30 s doubling to an hour; after a day of attempts, a person looks. An
+ * ABNORMAL refund waits on someone at WeChat's end (completed or ended in the merchant portal), so it
+ * is asked about hourly from the start, as applying ABNORMAL scheduled it.
+ */
 async function rescheduleOrGiveUp(refund: Refund, now: Date): Promise<void> {
   const current = await getDb().refund.findUnique({
     where: { id: refund.id },
@@ -136,7 +140,10 @@ async function rescheduleOrGiveUp(refund: Refund, now: Date): Promise<void> {
     });
     return;
   }
-  const delayMs = Math.min(60 * 60_000, 30_000 * 2 ** Math.max(0, attempts - 1));
+  const delayMs =
+    current.status === 'ABNORMAL'
+      ? ABNORMAL_CHECK_MS
+      : Math.min(60 * 60_000, 30_000 * 2 ** Math.max(0, attempts - 1));
   await reschedule(refund.id, new Date(now.getTime() + delayMs));
 }
 

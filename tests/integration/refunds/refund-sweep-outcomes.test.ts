@@ -54,13 +54,18 @@ describe('the refund sweep', () => {
     const { accountId, outTradeNo, orderId } = await paidOrder(700);
     const requested = await refund(outTradeNo, 300);
     await wechatFinishesUnnotified(requested.outRefundNo, 'ABNORMAL');
+    const now = new Date(Date.now() + 10 * 60_000);
 
-    expect(await reconcileDueRefunds({ now: new Date(Date.now() + 10 * 60_000) })).toEqual({
-      checked: 1,
-      failed: 0,
-      throttled: false,
-    });
-    expect((await refundRow(requested.id)).status).toBe('ABNORMAL');
+    expect(await reconcileDueRefunds({ now })).toEqual({ checked: 1, failed: 0, throttled: false });
+    const row = await refundRow(requested.id);
+    expect(row.status).toBe('ABNORMAL');
+    // Waiting on someone at WeChat: asked about hourly, not 30 s later as a PROCESSING one.
+    expect(row.nextCheckAt?.getTime()).toBe(now.getTime() + 60 * 60_000);
+    const hourLater = new Date(now.getTime() + 60 * 60_000);
+    expect((await reconcileDueRefunds({ now: hourLater })).checked).toBe(1);
+    const again = await refundRow(requested.id);
+    expect(again).toMatchObject({ status: 'ABNORMAL', checkAttempts: 2 });
+    expect(again.nextCheckAt?.getTime()).toBe(hourLater.getTime() + 60 * 60_000);
     const exception = await getDb().paymentException.findUniqueOrThrow({
       where: { kind_outTradeNo: { kind: 'REFUND_ABNORMAL', outTradeNo } },
     });
