@@ -4,7 +4,7 @@
 // trips per request (the extra hop would only add noise to the other two's timings). All are
 // measured as users get them, not as `next dev` serves.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { onCleanup } from './cleanup';
@@ -24,12 +24,51 @@ export interface Servers {
   counted: NextServer;
 }
 
-/** /api/live is the floor: a build from before it existed can't be measured against it. */
+/** What the app's build is made of: a build older than any of these is stale. */
+const BUILD_INPUTS = [
+  'app',
+  'components',
+  'lib',
+  'packages/log',
+  'public',
+  'proxy.ts',
+  'instrumentation.ts',
+  'next.config.mjs',
+  'package-lock.json',
+];
+
+/** The newest modification time among `path` and, for a directory, everything under it. */
+function newestMtimeMs(path: string): number {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of readdirSync(path, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name === 'generated') continue;
+    newest = Math.max(newest, newestMtimeMs(resolve(path, entry.name)));
+  }
+  return newest;
+}
+
+/**
+ * Builds the app when it has no build, when its build is older than its sources (measuring a stale
+ * build would credit or blame the wrong code), or when the build has no /api/live (the floor).
+ */
 export function ensureBuild(env: Record<string, string>): void {
-  const hasBuild = existsSync(resolve(ROOT, '.next/BUILD_ID'));
+  const buildId = resolve(ROOT, '.next/BUILD_ID');
+  const hasBuild = existsSync(buildId);
   const hasFloor = existsSync(resolve(ROOT, '.next/server/app/api/live/route.js'));
-  if (hasBuild && hasFloor) return;
-  benchLog.info(hasBuild ? 'The build has no /api/live: next build' : 'No build yet: next build');
+  const stale =
+    hasBuild &&
+    Math.max(...BUILD_INPUTS.map((input) => newestMtimeMs(resolve(ROOT, input)))) > statSync(buildId).mtimeMs;
+  if (hasBuild && hasFloor && !stale) return;
+  benchLog.info(
+    !hasBuild
+      ? 'No build yet: next build'
+      : stale
+        ? 'The build is older than its sources: next build'
+        : 'The build has no /api/live: next build',
+  );
   const buildEnv: Record<string, string> = { ...env, NEXT_TELEMETRY_DISABLED: '1' };
   delete buildEnv.NODE_ENV;
   const build = spawnSync(process.execPath, [NEXT_BIN, 'build'], {
